@@ -1,0 +1,106 @@
+"""Command groups: `flask --app portal trials ...` and `flask --app portal faqs ...`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal.ctgov.importer import import_records
+from portal.ctgov.sources import expand_paths, read_file
+from portal.extensions import db
+from portal.faqs import services as faq_services
+
+trials_cli = AppGroup("trials", help="Import and inspect trials.")
+faqs_cli = AppGroup("faqs", help="List and edit the FAQs shown on trial pages.")
+
+PROGRESS_EVERY = 500
+
+
+@trials_cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--quiet", is_flag=True, help="No progress lines; only errors and the summary.")
+def import_command(paths: tuple[Path, ...], quiet: bool) -> None:
+    """Import ClinicalTrials.gov API v2 JSON: study files, {"studies": [...]} pages, arrays or folders."""
+    files = expand_paths(paths)
+    if not files:
+        raise click.ClickException("no JSON files found in the given paths")
+    processed = 0
+
+    def report(count: int) -> None:
+        nonlocal processed
+        processed += count
+        if not quiet and processed % PROGRESS_EVERY == 0:
+            click.echo(f"… {processed} records processed", err=True)
+
+    summary = import_records(db.session, (read_file(path) for path in files), on_progress=report)
+    for line in summary.errors:
+        click.echo(f"error: {line}", err=True)
+    current_app.extensions["trial_content_cache"].clear()
+    if summary.created == 0 and summary.updated == 0 and summary.failed == 0:
+        click.echo(f"Nothing changed: all {summary.unchanged} trials were already up to date.")
+    click.echo(f"Import finished: {summary.line()}.")
+    if summary.failed:
+        sys.exit(1)
+
+
+@faqs_cli.command("list")
+def list_faqs() -> None:
+    """Show every FAQ with its id."""
+    for faq, nct_id in faq_services.all_faqs(db.session):
+        scope = nct_id or "general"
+        click.echo(f"[{faq.id}] ({scope}) {faq.question}")
+        click.echo(f"      {faq.answer}")
+
+
+@faqs_cli.command("add")
+@click.option("--question", required=True)
+@click.option("--answer", required=True)
+@click.option("--trial", "nct_id", help="NCT ID for a question about one trial; leave out for a general one.")
+def add_faq(question: str, answer: str, nct_id: str | None) -> None:
+    """Add a FAQ."""
+    try:
+        faq = faq_services.add_faq(db.session, question, answer, nct_id)
+    except faq_services.FaqError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Added FAQ {faq.id}.")
+
+
+@faqs_cli.command("edit")
+@click.argument("faq_id", type=int)
+@click.option("--question")
+@click.option("--answer")
+def edit_faq(faq_id: int, question: str | None, answer: str | None) -> None:
+    """Change a FAQ's question or answer."""
+    if question is None and answer is None:
+        raise click.UsageError("give --question, --answer or both")
+    try:
+        faq_services.update_faq(db.session, faq_id, question, answer)
+    except faq_services.FaqError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Updated FAQ {faq_id}.")
+
+
+@faqs_cli.command("delete")
+@click.argument("faq_id", type=int)
+def delete_faq(faq_id: int) -> None:
+    """Delete a FAQ."""
+    try:
+        faq_services.delete_faq(db.session, faq_id)
+    except faq_services.FaqError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Deleted FAQ {faq_id}.")
+
+
+@faqs_cli.command("seed")
+def seed_faqs() -> None:
+    """Add the default general FAQs that are missing."""
+    added = faq_services.seed_default_faqs(db.session)
+    db.session.commit()
+    click.echo(f"Added {added} default FAQs." if added else "The default FAQs are all there already.")

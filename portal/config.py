@@ -1,0 +1,98 @@
+"""Configuration from environment variables, with checks that run at start-up."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+PRODUCTION = "production"
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_DISTINCT_CHARS = 10
+
+
+class ConfigError(RuntimeError):
+    """The configuration would make the portal unsafe or unable to run."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {value!r}") from exc
+
+
+def load_config(instance_path: Path) -> dict[str, Any]:
+    """Read settings from the environment. `PORTAL_ENV=production` turns on the strict checks."""
+    env = os.environ.get("PORTAL_ENV", "development").strip().lower()
+    production = env == PRODUCTION
+    default_db = f"sqlite:///{instance_path / 'portal.db'}"
+    return {
+        "PORTAL_ENV": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or default_db,
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "PORTAL_BASE_URL": (os.environ.get("PORTAL_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "PORTAL_NAME": os.environ.get("PORTAL_NAME") or "Trial Finder",
+        "PORTAL_TEAM_EMAIL": os.environ.get("PORTAL_TEAM_EMAIL") or None,
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": _bool(os.environ.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(os.environ.get("MAIL_USE_SSL")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or "no-reply@localhost",
+        "TRIALS_PER_PAGE": _int("TRIALS_PER_PAGE", 20),
+        "LANGUAGES": ["en"],
+        "BABEL_DEFAULT_LOCALE": "en",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
+        or os.environ.get("REDIS_URL")
+        or "memory://",
+        "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), default=True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "PROXY_FIX_HOPS": _int("PROXY_FIX_HOPS", 1 if production else 0),
+    }
+
+
+def is_weak_secret(secret: str | None) -> bool:
+    """A secret is weak when it is short or has little variety (e.g. 'changeme', 'aaaa…')."""
+    if not secret:
+        return True
+    return len(secret) < MIN_SECRET_LENGTH or len(set(secret)) < MIN_SECRET_DISTINCT_CHARS
+
+
+def validate_config(config: dict[str, Any]) -> None:
+    """Refuse unsafe production settings; give development an explicit throwaway secret."""
+    if config.get("PORTAL_ENV") == PRODUCTION:
+        if is_weak_secret(config.get("SECRET_KEY")):
+            raise ConfigError(
+                "SECRET_KEY is missing or weak. In production set SECRET_KEY to at least "
+                f"{MIN_SECRET_LENGTH} random characters, e.g. the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+            )
+        if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            log.warning("Running in production on SQLite; PostgreSQL is the supported production database.")
+        return
+    if not config.get("SECRET_KEY"):
+        # Development only: a random key per process, so nothing guessable ever signs a cookie.
+        config["SECRET_KEY"] = secrets.token_urlsafe(48)
+        log.info("No SECRET_KEY set: using a random development key; sessions end when the server restarts.")

@@ -1,0 +1,1 @@
+"""Reading ClinicalTrials.gov records into our models."""

@@ -1,0 +1,149 @@
+"""Upsert ClinicalTrials.gov studies by NCT ID: one savepoint per record, so a bad record leaves no trace."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from portal.ctgov.record import RecordError, SiteData, TrialData, normalise_study
+from portal.ctgov.sources import SourceRecord
+from portal.models import Site, Trial, TrialCondition
+from portal.models.base import utcnow
+
+COMMIT_EVERY = 200
+
+
+@dataclass
+class ImportSummary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged + self.failed
+
+    def line(self) -> str:
+        return (
+            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, {self.failed} failed"
+        )
+
+
+def _site_columns(site: SiteData) -> dict[str, Any]:
+    row = site.as_row()
+    row.pop("site_key")
+    return row
+
+
+def _replace_conditions(session: Session, trial_id: int, conditions: list[str]) -> None:
+    session.execute(delete(TrialCondition).where(TrialCondition.trial_id == trial_id))
+    if conditions:
+        session.execute(
+            insert(TrialCondition),
+            [
+                {"trial_id": trial_id, "position": i, "name": name, "name_lower": name.casefold()}
+                for i, name in enumerate(conditions)
+            ],
+        )
+
+
+def _sync_sites(session: Session, trial_id: int, sites: list[SiteData], is_new: bool) -> None:
+    """Keep site rows (and their ids) stable across re-imports: update by key, add new, drop gone."""
+    now = utcnow()
+    existing: dict[str, int] = {}
+    if not is_new:
+        existing = dict(session.execute(select(Site.site_key, Site.id).where(Site.trial_id == trial_id)).all())
+    incoming_keys = {site.site_key for site in sites}
+    gone = [site_id for key, site_id in existing.items() if key not in incoming_keys]
+    if gone:
+        session.execute(delete(Site).where(Site.id.in_(gone)))
+    new_rows = [
+        {**site.as_row(), "trial_id": trial_id, "created_at": now, "updated_at": now}
+        for site in sites
+        if site.site_key not in existing
+    ]
+    if new_rows:
+        session.execute(insert(Site), new_rows)
+    changed = [
+        {"id": existing[site.site_key], **_site_columns(site), "updated_at": now}
+        for site in sites
+        if site.site_key in existing
+    ]
+    if changed:
+        session.execute(update(Site), changed)
+
+
+def is_older(incoming: TrialData, current: Trial) -> bool:
+    """True when the stored version is newer; a record with no update date never replaces a dated one."""
+    new_date, old_date = incoming.last_update_posted_on, current.last_update_posted_on
+    if old_date is None:
+        return False
+    return new_date is None or new_date < old_date
+
+
+def upsert_trial(session: Session, data: TrialData) -> str:
+    """Write one normalised study; returns "created", "updated" or "unchanged"."""
+    trial = session.scalar(select(Trial).where(Trial.nct_id == data.nct_id))
+    if trial is not None and (trial.content_hash == data.content_hash or is_older(data, trial)):
+        return "unchanged"
+    is_new = trial is None
+    if trial is None:
+        trial = Trial(nct_id=data.nct_id)
+        session.add(trial)
+    for name, value in data.columns.items():
+        setattr(trial, name, value)
+    trial.raw = data.raw
+    trial.content_hash = data.content_hash
+    session.flush()
+    _replace_conditions(session, trial.id, data.conditions)
+    _sync_sites(session, trial.id, data.sites, is_new)
+    # Relationship collections loaded earlier would be stale after the bulk statements above.
+    session.expire(trial, ["conditions", "sites"])
+    return "created" if is_new else "updated"
+
+
+def import_records(
+    session: Session,
+    files: Iterable[list[SourceRecord]],
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Import every record; a bad one is rolled back alone and reported, the rest go on."""
+    summary = ImportSummary()
+    since_commit = 0
+    for records in files:
+        for record in records:
+            if on_progress is not None:
+                on_progress(1)
+            if record.error is not None:
+                summary.failed += 1
+                summary.errors.append(f"{record.where}: {record.error}")
+                continue
+            label = record.where
+            try:
+                data = normalise_study(record.study)
+                label = f"{record.where} ({data.nct_id})"
+                with session.begin_nested():
+                    outcome = upsert_trial(session, data)
+            except RecordError as exc:
+                summary.failed += 1
+                summary.errors.append(f"{label}: {exc}")
+                continue
+            except SQLAlchemyError as exc:
+                summary.failed += 1
+                cause = type(getattr(exc, "orig", None) or exc).__name__
+                summary.errors.append(f"{label}: the database refused it ({cause})")
+                continue
+            setattr(summary, outcome, getattr(summary, outcome) + 1)
+            since_commit += 1
+            if since_commit >= COMMIT_EVERY:
+                session.commit()
+                since_commit = 0
+    session.commit()
+    return summary

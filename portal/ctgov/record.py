@@ -1,0 +1,265 @@
+"""Turn one ClinicalTrials.gov API v2 study object into plain values for our tables."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from portal.ctgov.ages import AgeError, parse_age
+
+NCT_ID_RE = re.compile(r"^NCT\d{8}$")
+_PARTIAL_DATE_RE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+
+
+class RecordError(ValueError):
+    """A record we cannot import; the message says why in one line."""
+
+
+@dataclass
+class SiteData:
+    site_key: str
+    position: int
+    facility: str | None
+    city: str | None
+    state: str | None
+    zip: str | None
+    country: str | None
+    status: str | None
+    latitude: float | None
+    longitude: float | None
+    contacts: list[dict[str, Any]]
+
+    def as_row(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class TrialData:
+    nct_id: str
+    content_hash: str
+    raw: dict[str, Any]
+    columns: dict[str, Any]
+    conditions: list[str] = field(default_factory=list)
+    sites: list[SiteData] = field(default_factory=list)
+
+    @property
+    def last_update_posted_on(self) -> date | None:
+        return self.columns["last_update_posted_on"]
+
+
+def content_hash(study: dict[str, Any]) -> str:
+    canonical = json.dumps(study, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class _Reader:
+    """Typed access to nested keys; a present value of the wrong type is an error, a missing one is None."""
+
+    def __init__(self, data: dict[str, Any], path: str = "") -> None:
+        self.data = data
+        self.path = path
+
+    def _where(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def module(self, key: str) -> _Reader:
+        value = self.data.get(key)
+        if value is None:
+            return _Reader({}, self._where(key))
+        if not isinstance(value, dict):
+            raise RecordError(f"{self._where(key)} should be an object")
+        return _Reader(value, self._where(key))
+
+    def text(self, key: str) -> str | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise RecordError(f"{self._where(key)} should be text")
+        cleaned = str(value).strip()
+        return cleaned or None
+
+    def number(self, key: str) -> float | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise RecordError(f"{self._where(key)} should be a number")
+        return float(value)
+
+    def flag(self, key: str) -> bool | None:
+        value = self.data.get(key)
+        if value is None or isinstance(value, bool):
+            return value
+        raise RecordError(f"{self._where(key)} should be true or false")
+
+    def objects(self, key: str) -> list[_Reader]:
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            raise RecordError(f"{self._where(key)} should be a list of objects")
+        return [_Reader(item, f"{self._where(key)}[{i}]") for i, item in enumerate(value)]
+
+    def texts(self, key: str) -> list[str]:
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise RecordError(f"{self._where(key)} should be a list of text")
+        return [item.strip() for item in value if item.strip()]
+
+    def partial_date(self, key: str) -> str | None:
+        value = self.text(key)
+        if value is None:
+            return None
+        if not _PARTIAL_DATE_RE.match(value):
+            raise RecordError(f"{self._where(key)} {value!r} is not a YYYY-MM or YYYY-MM-DD date")
+        return value
+
+    def full_date(self, key: str) -> date | None:
+        value = self.partial_date(key)
+        if value is None:
+            return None
+        try:
+            return date.fromisoformat(value if len(value) == 10 else f"{value}-01")
+        except ValueError as exc:
+            raise RecordError(f"{self._where(key)} {value!r} is not a real date") from exc
+
+
+def _contact(reader: _Reader) -> dict[str, Any]:
+    contact = {
+        "name": reader.text("name"),
+        "role": reader.text("role"),
+        "email": reader.text("email"),
+        "phone": reader.text("phone"),
+        "phone_ext": reader.text("phoneExt"),
+        "affiliation": reader.text("affiliation"),
+    }
+    return {key: value for key, value in contact.items() if value is not None}
+
+
+def _site_key(parts: list[str | None], seen: dict[str, int]) -> str:
+    base = hashlib.sha256(
+        "\x1f".join((p or "").strip().casefold() for p in parts).encode("utf-8")
+    ).hexdigest()[:40]
+    count = seen.get(base, 0)
+    seen[base] = count + 1
+    # A record may list the same facility twice; keep both, distinguished by their order.
+    return base if count == 0 else f"{base}-{count + 1}"
+
+
+def _sites(contacts_module: _Reader) -> list[SiteData]:
+    seen: dict[str, int] = {}
+    sites = []
+    for position, loc in enumerate(contacts_module.objects("locations")):
+        geo = loc.module("geoPoint")
+        lat, lon = geo.number("lat"), geo.number("lon")
+        if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise RecordError(f"{geo.path} ({lat}, {lon}) is not a place on Earth")
+        facility, city, state = loc.text("facility"), loc.text("city"), loc.text("state")
+        zip_code, country = loc.text("zip"), loc.text("country")
+        sites.append(
+            SiteData(
+                site_key=_site_key([facility, city, state, zip_code, country], seen),
+                position=position,
+                facility=facility,
+                city=city,
+                state=state,
+                zip=zip_code,
+                country=country,
+                status=loc.text("status"),
+                latitude=lat if lon is not None else None,
+                longitude=lon if lat is not None else None,
+                contacts=[_contact(c) for c in loc.objects("contacts")],
+            )
+        )
+    return sites
+
+
+def _age(eligibility: _Reader, key: str) -> tuple[int | None, str | None]:
+    text = eligibility.text(key)
+    try:
+        age = parse_age(text)
+    except AgeError as exc:
+        raise RecordError(f"{eligibility.path}.{key}: {exc}") from exc
+    return (age.minutes, text) if age else (None, None)
+
+
+def normalise_study(study: Any) -> TrialData:
+    """Map an API v2 study to our columns. Raises RecordError for a record we cannot use."""
+    if not isinstance(study, dict):
+        raise RecordError("a study should be a JSON object")
+    root = _Reader(study)
+    protocol = root.module("protocolSection")
+    ident = protocol.module("identificationModule")
+    nct_id = ident.text("nctId")
+    if nct_id is None:
+        raise RecordError("protocolSection.identificationModule.nctId is missing")
+    if not NCT_ID_RE.match(nct_id):
+        raise RecordError(f"nctId {nct_id!r} is not an NCT ID like NCT01234567")
+    title = ident.text("briefTitle") or ident.text("officialTitle")
+    if title is None:
+        raise RecordError("the study has no briefTitle or officialTitle")
+    status = protocol.module("statusModule")
+    overall_status = status.text("overallStatus")
+    if overall_status is None:
+        raise RecordError(
+            "protocolSection.statusModule.overallStatus is missing (a partial-field export?): "
+            "a patient cannot tell whether the trial is open"
+        )
+    sponsors = protocol.module("sponsorCollaboratorsModule")
+    description = protocol.module("descriptionModule")
+    design = protocol.module("designModule")
+    eligibility = protocol.module("eligibilityModule")
+    contacts_module = protocol.module("contactsLocationsModule")
+    start = status.module("startDateStruct")
+    completion = status.module("completionDateStruct")
+    enrollment = design.module("enrollmentInfo")
+    min_minutes, min_text = _age(eligibility, "minimumAge")
+    max_minutes, max_text = _age(eligibility, "maximumAge")
+    enrollment_count = enrollment.number("count")
+    columns: dict[str, Any] = {
+        "nct_id": nct_id,
+        "brief_title": title,
+        "official_title": ident.text("officialTitle"),
+        "acronym": ident.text("acronym"),
+        "overall_status": overall_status.upper(),
+        "study_type": design.text("studyType"),
+        "phases": design.texts("phases"),
+        "sex": eligibility.text("sex"),
+        "minimum_age_minutes": min_minutes,
+        "maximum_age_minutes": max_minutes,
+        "minimum_age_text": min_text,
+        "maximum_age_text": max_text,
+        "healthy_volunteers": eligibility.flag("healthyVolunteers"),
+        "brief_summary": description.text("briefSummary"),
+        "detailed_description": description.text("detailedDescription"),
+        "eligibility_criteria": eligibility.text("eligibilityCriteria"),
+        "keywords": protocol.module("conditionsModule").texts("keywords"),
+        "sponsor": sponsors.module("leadSponsor").text("name"),
+        "collaborators": [c.text("name") for c in sponsors.objects("collaborators") if c.text("name")],
+        "start_date": start.partial_date("date"),
+        "start_date_type": start.text("type"),
+        "completion_date": completion.partial_date("date"),
+        "completion_date_type": completion.text("type"),
+        "first_posted_on": status.module("studyFirstPostDateStruct").full_date("date"),
+        "last_update_posted_on": status.module("lastUpdatePostDateStruct").full_date("date"),
+        "enrollment_count": int(enrollment_count) if enrollment_count is not None else None,
+        "enrollment_type": enrollment.text("type"),
+        "central_contacts": [_contact(c) for c in contacts_module.objects("centralContacts")],
+        "overall_officials": [_contact(c) for c in contacts_module.objects("overallOfficials")],
+    }
+    conditions = protocol.module("conditionsModule").texts("conditions")
+    return TrialData(
+        nct_id=nct_id,
+        content_hash=content_hash(study),
+        raw=study,
+        columns=columns,
+        conditions=list(dict.fromkeys(conditions)),
+        sites=_sites(contacts_module),
+    )

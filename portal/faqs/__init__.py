@@ -1,0 +1,1 @@
+"""Frequently asked questions shown on trial pages."""

@@ -1,0 +1,115 @@
+"""A trial as imported from ClinicalTrials.gov, with its conditions and sites."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import Base, JSONType, TimestampMixin, UTCDateTime, utcnow
+
+
+class Trial(TimestampMixin, Base):
+    __tablename__ = "trials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nct_id: Mapped[str] = mapped_column(String(11), unique=True)
+    brief_title: Mapped[str] = mapped_column(Text)
+    official_title: Mapped[str | None] = mapped_column(Text)
+    acronym: Mapped[str | None] = mapped_column(String(100))
+    overall_status: Mapped[str] = mapped_column(String(40), index=True)
+    study_type: Mapped[str | None] = mapped_column(String(40))
+    phases: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    sex: Mapped[str | None] = mapped_column(String(10))
+    # Ages in minutes, so "18 Months", "1 Year" and "18 Minutes" compare directly; NULL means no limit.
+    minimum_age_minutes: Mapped[int | None] = mapped_column(Integer)
+    maximum_age_minutes: Mapped[int | None] = mapped_column(Integer)
+    minimum_age_text: Mapped[str | None] = mapped_column(String(40))
+    maximum_age_text: Mapped[str | None] = mapped_column(String(40))
+    healthy_volunteers: Mapped[bool | None] = mapped_column(Boolean)
+    brief_summary: Mapped[str | None] = mapped_column(Text)
+    detailed_description: Mapped[str | None] = mapped_column(Text)
+    eligibility_criteria: Mapped[str | None] = mapped_column(Text)
+    keywords: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    sponsor: Mapped[str | None] = mapped_column(Text)
+    collaborators: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # Dates as ClinicalTrials.gov gives them: "YYYY-MM-DD" or month precision "YYYY-MM".
+    start_date: Mapped[str | None] = mapped_column(String(10))
+    start_date_type: Mapped[str | None] = mapped_column(String(10))
+    completion_date: Mapped[str | None] = mapped_column(String(10))
+    completion_date_type: Mapped[str | None] = mapped_column(String(10))
+    first_posted_on: Mapped[date | None] = mapped_column(Date)
+    last_update_posted_on: Mapped[date | None] = mapped_column(Date, index=True)
+    enrollment_count: Mapped[int | None] = mapped_column(Integer)
+    enrollment_type: Mapped[str | None] = mapped_column(String(10))
+    central_contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    overall_officials: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    # The whole record as imported, for fields we do not map yet.
+    raw: Mapped[dict[str, Any]] = mapped_column(JSONType, deferred=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    conditions: Mapped[list[TrialCondition]] = relationship(
+        back_populates="trial",
+        cascade="all, delete-orphan",
+        order_by="TrialCondition.position",
+    )
+    sites: Mapped[list[Site]] = relationship(
+        back_populates="trial",
+        cascade="all, delete-orphan",
+        order_by="Site.position",
+    )
+
+    @property
+    def condition_names(self) -> list[str]:
+        return [c.name for c in self.conditions]
+
+    def __repr__(self) -> str:
+        return f"<Trial {self.nct_id}>"
+
+
+class TrialCondition(Base):
+    __tablename__ = "trial_conditions"
+    __table_args__ = (
+        UniqueConstraint("trial_id", "position"),
+        Index("ix_trial_conditions_name_lower", "name_lower"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    name_lower: Mapped[str] = mapped_column(Text)
+
+    trial: Mapped[Trial] = relationship(back_populates="conditions")
+
+
+class Site(TimestampMixin, Base):
+    """One study location. `site_key` identifies it across re-imports, since the registry gives sites no id."""
+
+    __tablename__ = "sites"
+    __table_args__ = (
+        UniqueConstraint("trial_id", "site_key"),
+        Index("ix_sites_lat_lon", "latitude", "longitude"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)
+    site_key: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer)
+    facility: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str | None] = mapped_column(Text)
+    zip: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(String(40))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+
+    trial: Mapped[Trial] = relationship(back_populates="sites")
+
+    def __repr__(self) -> str:
+        return f"<Site {self.facility!r} of trial {self.trial_id}>"

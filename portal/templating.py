@@ -1,0 +1,30 @@
+"""Filters and helpers the templates use."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import get_locale
+
+from portal.text import render_inline, render_markdown
+from portal.trials.presenters import (
+    age_range,
+    partial_date,
+    phase_label,
+    sex_label,
+    status_css,
+    status_label,
+    study_type_label,
+)
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.add_template_filter(render_markdown, "markdown")
+    app.add_template_filter(render_inline, "inline_markdown")
+    app.add_template_filter(status_label, "status_label")
+    app.add_template_filter(status_css, "status_css")
+    app.add_template_global(get_locale)
+    app.add_template_global(age_range)
+    app.add_template_global(phase_label)
+    app.add_template_global(sex_label)
+    app.add_template_global(study_type_label)
+    app.add_template_global(partial_date)

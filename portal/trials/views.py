@@ -1,0 +1,53 @@
+"""Routes: the trial list and a trial's page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from portal.ctgov.record import NCT_ID_RE
+from portal.extensions import db
+from portal.faqs.services import general_faqs, trial_faqs
+from portal.trials.page import cached_trial_content
+from portal.trials.presenters import STATUS_LABELS
+from portal.trials.services import MAX_CONDITION_QUERY, TrialFilters, get_trial, list_trials
+
+bp = Blueprint("trials", __name__)
+
+
+@bp.get("/trials")
+def index() -> str:
+    status = request.args.get("status", "").strip().upper() or None
+    if status not in STATUS_LABELS:
+        status = None
+    condition = request.args.get("condition", "").strip()[:MAX_CONDITION_QUERY] or None
+    page = request.args.get("page", 1, type=int) or 1
+    filters = TrialFilters(status=status, condition=condition)
+    pagination = list_trials(filters, page=max(page, 1), per_page=current_app.config["TRIALS_PER_PAGE"])
+    return render_template(
+        "trials/index.html",
+        pagination=pagination,
+        filters=filters,
+        status_labels=STATUS_LABELS,
+    )
+
+
+@bp.get("/trials/<nct_id>")
+def detail(nct_id: str) -> Response | str:
+    canonical_id = nct_id.strip().upper()
+    if not NCT_ID_RE.match(canonical_id):
+        abort(404)
+    if canonical_id != nct_id:
+        return redirect(url_for("trials.detail", nct_id=canonical_id), code=301)
+    trial = get_trial(db.session, canonical_id)
+    if trial is None:
+        abort(404)
+    canonical_url = current_app.config["PORTAL_BASE_URL"] + url_for("trials.detail", nct_id=canonical_id)
+    return render_template(
+        "trials/detail.html",
+        trial=trial,
+        content=cached_trial_content(trial, canonical_url),
+        canonical_url=canonical_url,
+        trial_faqs=trial_faqs(db.session, trial.id),
+        general_faqs=general_faqs(db.session),
+    )
