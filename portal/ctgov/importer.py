@@ -31,9 +31,7 @@ class ImportSummary:
         return self.created + self.updated + self.unchanged + self.failed
 
     def line(self) -> str:
-        return (
-            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, {self.failed} failed"
-        )
+        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, {self.failed} failed"
 
 
 def _site_columns(site: SiteData) -> dict[str, Any]:

@@ -144,9 +144,7 @@ def _contact(reader: _Reader) -> dict[str, Any]:
 
 
 def _site_key(parts: list[str | None], seen: dict[str, int]) -> str:
-    base = hashlib.sha256(
-        "\x1f".join((p or "").strip().casefold() for p in parts).encode("utf-8")
-    ).hexdigest()[:40]
+    base = hashlib.sha256("\x1f".join((p or "").strip().casefold() for p in parts).encode("utf-8")).hexdigest()[:40]
     count = seen.get(base, 0)
     seen[base] = count + 1
     # A record may list the same facility twice; keep both, distinguished by their order.

@@ -55,7 +55,7 @@ def read_file(path: Path) -> list[SourceRecord]:
         SourceRecord(
             path,
             None,
-            error="holds no study: expected a study object, a {\"studies\": [...]} page or a JSON array",
+            error='holds no study: expected a study object, a {"studies": [...]} page or a JSON array',
         )
     ]
 

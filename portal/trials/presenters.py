@@ -87,7 +87,7 @@ def _age_words(value: float, unit: str, *, with_unit: bool = True) -> str:
 
 
 def age_range(minimum: str | None, maximum: str | None) -> str:
-    """"18 to 65 years", "18 years and older", "Up to 17 years", "Any age"."""
+    """ "18 to 65 years", "18 years and older", "Up to 17 years", "Any age"."""
     try:
         low, high = parse_age(minimum), parse_age(maximum)
     except AgeError:
@@ -105,9 +105,7 @@ def age_range(minimum: str | None, maximum: str | None) -> str:
             low=_age_words(low.value, low.unit, with_unit=False),
             high=_age_words(high.value, high.unit),
         )
-    return gettext(
-        "%(low)s to %(high)s", low=_age_words(low.value, low.unit), high=_age_words(high.value, high.unit)
-    )
+    return gettext("%(low)s to %(high)s", low=_age_words(low.value, low.unit), high=_age_words(high.value, high.unit))
 
 
 def sex_label(code: str | None) -> str:
@@ -125,7 +123,7 @@ def study_type_label(code: str | None) -> str | None:
 
 
 def partial_date(value: str | date | None) -> str | None:
-    """"2025-10-15" -> "15 October 2025"; "2025-10" -> "October 2025"."""
+    """ "2025-10-15" -> "15 October 2025"; "2025-10" -> "October 2025"."""
     if value is None:
         return None
     if isinstance(value, date):
