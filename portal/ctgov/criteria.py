@@ -283,15 +283,15 @@ def parse_criteria(text: str | None) -> ParsedCriteria:
     current = _Section("other", None)
     for line in normalized.split("\n"):
         indent, content = _split_indent(line)
-        had_heading = False
-        while content and (heading := _match_heading(content)) is not None:
+        headings = 0  # capped so that a line of repeated headings stays linear
+        while content and headings < 8 and (heading := _match_heading(content)) is not None:
             done = current.finish()
             if done.heading is not None or done.intro or done.items:
                 sections.append(done)
             current = _Section(heading[0], heading[1])
-            content, indent, had_heading = heading[2], 0, True
+            content, indent, headings = heading[2], 0, headings + 1
         if not content:
-            if not had_heading:
+            if not headings:
                 current.blank()
             continue
         marker = _MARKER_RE.match(content)

@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from portal.ctgov.record import RecordError, SiteData, TrialData, normalise_study
+from portal.ctgov.record import RecordError, SiteData, TrialData, normalise_study, peek_nct_id
 from portal.ctgov.sources import SourceRecord
 from portal.models import Site, Trial, TrialCondition
 from portal.models.base import utcnow
@@ -123,10 +123,10 @@ def import_records(
                 summary.failed += 1
                 summary.errors.append(f"{record.where}: {record.error}")
                 continue
-            label = record.where
+            nct_id = peek_nct_id(record.study)
+            label = f"{record.where} ({nct_id})" if nct_id else record.where
             try:
                 data = normalise_study(record.study)
-                label = f"{record.where} ({data.nct_id})"
                 with session.begin_nested():
                     outcome = upsert_trial(session, data)
             except RecordError as exc:

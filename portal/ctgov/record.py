@@ -188,6 +188,15 @@ def _age(eligibility: _Reader, key: str) -> tuple[int | None, str | None]:
     return (age.minutes, text) if age else (None, None)
 
 
+def peek_nct_id(study: Any) -> str | None:
+    """The record's NCT ID if it has a readable one, for error messages about a record that fails."""
+    try:
+        nct_id = study["protocolSection"]["identificationModule"]["nctId"]
+    except (KeyError, TypeError):
+        return None
+    return nct_id if isinstance(nct_id, str) and NCT_ID_RE.match(nct_id) else None
+
+
 def normalise_study(study: Any) -> TrialData:
     """Map an API v2 study to our columns. Raises RecordError for a record we cannot use."""
     if not isinstance(study, dict):

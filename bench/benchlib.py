@@ -1,0 +1,128 @@
+"""Helpers shared by the benchmark scripts: paths, subprocess env, throwaway SQLite/PostgreSQL databases."""
+
+from __future__ import annotations
+
+import os
+import platform
+import secrets
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CTGOV_DIR = SHARED / "ctgov"
+CTGOV_BULK_DIR = SHARED / "ctgov-bulk"
+
+# A benchmark drops and recreates its PostgreSQL database, so it only ever touches databases named like this.
+SAFE_PG_DB_PREFIX = "bench"
+
+
+class BenchError(RuntimeError):
+    """Something the benchmark needs did not run; the script exits non-zero."""
+
+
+def random_secret() -> str:
+    """48 random URL-safe characters, as the production config asks for."""
+    return secrets.token_urlsafe(36)
+
+
+def redact(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def is_postgres(url: str) -> bool:
+    return make_url(url).get_backend_name() == "postgresql"
+
+
+def sqlite_url(directory: Path, name: str = "portal.db") -> str:
+    return f"sqlite:///{directory / name}"
+
+
+def _pg_admin_engine(url: str):  # type: ignore[no-untyped-def]
+    """An AUTOCOMMIT engine on the server's `postgres` maintenance database (CREATE/DROP DATABASE need it)."""
+    return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def _pg_database_name(url: str) -> str:
+    name = make_url(url).database or ""
+    if not name.startswith(SAFE_PG_DB_PREFIX):
+        raise BenchError(
+            f"refusing to drop/create PostgreSQL database {name!r}: the benchmark recreates its database, "
+            f"so its name must start with {SAFE_PG_DB_PREFIX!r} (e.g. .../bench_portal)"
+        )
+    return name
+
+
+def recreate_postgres_database(url: str) -> None:
+    """Drop (if present) and create the database named in `url`; only names starting with 'bench' are allowed."""
+    name = _pg_database_name(url)
+    engine = _pg_admin_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001  (any failure here means the benchmark cannot run)
+        raise BenchError(f"could not create PostgreSQL database {name!r} via {redact(url)}: {exc}") from exc
+    finally:
+        engine.dispose()
+
+
+def drop_postgres_database(url: str) -> None:
+    name = _pg_database_name(url)
+    engine = _pg_admin_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
+
+
+def fresh_database(requested_url: str | None, tmpdir: Path, name: str = "portal.db") -> str:
+    """A new empty database: a SQLite file in tmpdir by default, or the recreated PostgreSQL database given."""
+    if requested_url is None:
+        return sqlite_url(tmpdir, name)
+    if is_postgres(requested_url):
+        recreate_postgres_database(requested_url)
+        return requested_url
+    if requested_url.startswith("sqlite"):
+        path = make_url(requested_url).database
+        if path and Path(path).exists():
+            raise BenchError(f"{path} already exists; give a new SQLite file (or none for a temp one)")
+        return requested_url
+    raise BenchError(f"unsupported database URL {redact(requested_url)} (use sqlite:/// or postgresql+psycopg://)")
+
+
+def app_env(database_url: str) -> dict[str, str]:
+    """Environment for the flask CLI and gunicorn: development mode, a strong secret, no rate limits."""
+    env = dict(os.environ)
+    for name in ("PORTAL_ENV", "REDIS_URL", "RATELIMIT_STORAGE_URI", "PROXY_FIX_HOPS"):
+        env.pop(name, None)
+    env["DATABASE_URL"] = database_url
+    env["SECRET_KEY"] = random_secret()
+    env["RATELIMIT_ENABLED"] = "false"
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def run_flask(args: Sequence[str], env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run `python -m flask --app portal ARGS` from the repo root with the venv's interpreter."""
+    cmd = [sys.executable, "-m", "flask", "--app", "portal", *args]
+    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True)  # noqa: S603
+    if check and proc.returncode != 0:
+        raise BenchError(
+            f"`flask --app portal {' '.join(args)}` exited {proc.returncode}\n"
+            f"--- stdout ---\n{proc.stdout[-3000:]}\n--- stderr ---\n{proc.stderr[-3000:]}"
+        )
+    return proc
+
+
+def machine_line() -> str:
+    return (
+        f"python {platform.python_version()} on {platform.system()} {platform.machine()}, "
+        f"{os.cpu_count()} CPUs"
+    )

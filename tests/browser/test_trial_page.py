@@ -1,0 +1,209 @@
+"""What a reader sees in a real browser: trial page content, keyboard use, accessibility (axe-core), small screens,
+and no third-party requests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from flask import Flask
+from playwright.sync_api import ConsoleMessage, Locator, Page, Request, expect
+
+from portal.extensions import db
+from portal.faqs.defaults import DEFAULT_FAQS
+from portal.faqs.services import seed_default_faqs
+
+MODEL_TRIAL = "NCT04012996"  # recruiting, 18 to 69 years, 5 inclusion and 11 exclusion criteria, 33 sites
+BIG_TRIAL = "NCT04267848"  # 1,148 sites: United States (by state) and Guam
+SMALL_SCREEN = {"width": 375, "height": 812}
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+_axe = Axe()
+
+
+def seed_faqs(app: Flask) -> None:
+    with app.app_context():
+        seed_default_faqs(db.session)
+        db.session.commit()
+        db.session.remove()
+
+
+def assert_axe_clean(page: Page) -> None:
+    """No serious or critical axe-core violation on the page as it is now."""
+    results = _axe.run(page)
+    blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
+    lines = []
+    for violation in blocking:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']} [{violation['helpUrl']}]")
+        for node in violation["nodes"][:5]:
+            lines.append(f"    {', '.join(map(str, node['target']))}: {node['html'][:200]}")
+            summary = (node.get("failureSummary") or "").replace("\n", " ")
+            if summary:
+                lines.append(f"      {summary[:300]}")
+        if len(violation["nodes"]) > 5:
+            lines.append(f"    ... and {len(violation['nodes']) - 5} more elements")
+    assert not blocking, f"axe-core found {len(blocking)} serious/critical violation(s) on {page.url}:\n" + "\n".join(
+        lines
+    )
+
+
+def fact(page: Page, section: str, term: str) -> Locator:
+    """The <dd> that belongs to a <dt> in a section's definition list."""
+    row = page.locator(f"#{section} dl > div").filter(has=page.locator("dt", has_text=term))
+    return row.locator("dd")
+
+
+def test_trial_page_shows_a_reader_the_essentials(
+    page: Page, live_server: str, app: Flask, import_demo: Callable[..., object]
+) -> None:
+    import_demo(MODEL_TRIAL)
+    seed_faqs(app)
+
+    response = page.goto(f"{live_server}/trials/{MODEL_TRIAL}")
+    assert response is not None and response.status == 200
+
+    expect(page.locator("h1")).to_have_text("2-level Cervical Disc Replacement Comparing Prodisc C SK & Vivo to Mobi-C")
+    facts = page.locator(".trial-facts")
+    expect(facts.locator(".badge")).to_have_text("Recruiting")
+    expect(facts.locator("li", has_text="Ages:")).to_have_text("Ages: 18 to 69 years")
+
+    eligibility = page.locator("#eligibility")
+    expect(eligibility.locator("h2")).to_have_text("Who can take part")
+    expect(fact(page, "eligibility", "Ages")).to_have_text("18 to 69 years")
+    inclusion = eligibility.locator(".criteria-section--inclusion")
+    exclusion = eligibility.locator(".criteria-section--exclusion")
+    expect(inclusion.locator("h3")).to_contain_text("Inclusion")
+    expect(exclusion.locator("h3")).to_contain_text("Exclusion")
+    inclusion_items = inclusion.locator("ul.criteria > li")
+    exclusion_items = exclusion.locator("ul.criteria > li")
+    expect(inclusion_items).to_have_count(5)
+    expect(exclusion_items).to_have_count(11)
+    for items in (inclusion_items, exclusion_items):
+        expect(items.first).to_be_visible()
+        expect(items.last).to_be_visible()
+    expect(inclusion_items.nth(2)).to_contain_text("Symptomatic cervical disc disease")
+    expect(exclusion_items.last).to_contain_text("heavy smoking")
+
+    expect(fact(page, "details", "NCT ID")).to_contain_text(MODEL_TRIAL)
+    expect(fact(page, "details", "Sponsor")).to_have_text("Centinel Spine")
+
+    faq_questions = page.locator("#faqs .faq h3")
+    expect(faq_questions).to_have_count(len(DEFAULT_FAQS))
+    expect(faq_questions.first).to_be_visible()
+    expect(faq_questions.first).to_have_text(DEFAULT_FAQS[0][0])
+    expect(page.locator("#faqs .faq").first.locator("p")).to_be_visible()
+
+    assert_axe_clean(page)
+
+
+def test_big_trial_locations_are_collapsed_and_open_with_the_keyboard(
+    page: Page, live_server: str, import_demo: Callable[..., object]
+) -> None:
+    import_demo(BIG_TRIAL)
+    page.goto(f"{live_server}/trials/{BIG_TRIAL}")
+
+    locations = page.locator("#locations")
+    expect(locations.locator("p").first).to_contain_text(re.compile(r"\b1,?148 study sites in 2 countries\b"))
+    groups = locations.locator("details")
+    assert groups.count() > 2, "the United States sites should be grouped by state"
+    assert groups.evaluate_all("ds => ds.filter(d => d.open).length") == 0, "no location group should start open"
+    expect(locations.locator(".sites li").first).to_be_hidden()
+
+    us = locations.locator(":scope > details").filter(has=page.locator(":scope > summary", has_text="United States"))
+    us_summary = us.locator(":scope > summary")
+    us_summary.focus()
+    expect(us_summary).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(us).to_have_attribute("open", "")
+
+    # The states are now reachable with Tab; each is collapsed until the reader opens it.
+    page.keyboard.press("Tab")
+    state = us.locator("details.loc--region").first
+    state_summary = state.locator(":scope > summary")
+    expect(state_summary).to_be_focused()
+    expect(state.locator(".sites li").first).to_be_hidden()
+    page.keyboard.press("Enter")
+    expect(state).to_have_attribute("open", "")
+    sites = state.locator(".sites li")
+    expect(sites.first).to_be_visible()
+    expect(sites.first.locator("b")).not_to_be_empty()
+
+    assert_axe_clean(page)
+
+
+def test_trial_list_and_home_page_are_accessible(
+    page: Page, live_server: str, import_demo: Callable[..., object]
+) -> None:
+    import_demo(MODEL_TRIAL, BIG_TRIAL)
+
+    page.goto(f"{live_server}/trials")
+    expect(page.locator("h1")).to_have_text("Find a trial")
+    expect(page.locator(".trial-card")).to_have_count(2)
+    assert_axe_clean(page)
+
+    page.goto(f"{live_server}/")
+    expect(page.locator("h1")).to_be_visible()
+    expect(page.locator("#home-numbers + p")).to_contain_text("2 trials are listed.")
+    assert_axe_clean(page)
+
+
+@pytest.mark.parametrize("viewport", [SMALL_SCREEN], indirect=True)
+@pytest.mark.parametrize("nct_id", [MODEL_TRIAL, BIG_TRIAL])
+def test_trial_page_does_not_scroll_sideways_on_a_small_phone(
+    page: Page, live_server: str, app: Flask, import_demo: Callable[..., object], nct_id: str
+) -> None:
+    import_demo(nct_id)
+    seed_faqs(app)
+    page.goto(f"{live_server}/trials/{nct_id}")
+    assert page.evaluate("window.innerWidth") == SMALL_SCREEN["width"]
+
+    # Closed groups take no width; open them all so long facility names are measured too.
+    page.locator("#locations details").evaluate_all("ds => ds.forEach(d => { d.open = true; })")
+    overflow = page.evaluate(
+        """() => {
+          const limit = document.documentElement.clientWidth;
+          const wide = [...document.querySelectorAll('body *')]
+            .filter(el => el.getBoundingClientRect().right > limit + 0.5)
+            .slice(0, 5)
+            .map(el => `${el.tagName.toLowerCase()}.${el.className}: right=${el.getBoundingClientRect().right}`);
+          return {scrollWidth: document.documentElement.scrollWidth, wide};
+        }"""
+    )
+    assert overflow["scrollWidth"] <= SMALL_SCREEN["width"], (
+        f"the page scrolls sideways at {SMALL_SCREEN['width']} px: scrollWidth={overflow['scrollWidth']}; "
+        f"widest elements: {overflow['wide']}"
+    )
+
+
+def test_pages_load_nothing_from_another_origin_and_log_no_errors(
+    page: Page, live_server: str, app: Flask, import_demo: Callable[..., object]
+) -> None:
+    import_demo(MODEL_TRIAL)
+    seed_faqs(app)
+    requests: list[str] = []
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(f"console: {message.text}")
+
+    def on_request(request: Request) -> None:
+        requests.append(request.url)
+
+    page.on("request", on_request)
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+
+    # "#locations" first: a hash change on the same document would not be a new navigation.
+    for path in (f"/trials/{MODEL_TRIAL}#locations", "/", "/trials", f"/trials/{MODEL_TRIAL}"):
+        response = page.goto(f"{live_server}{path}")
+        assert response is not None and response.ok, path
+        page.wait_for_load_state("load")
+
+    assert f"{live_server}/static/css/portal.css" in requests
+    assert any(url.startswith(f"{live_server}/static/js/portal.js") for url in requests)
+    foreign = [url for url in requests if not url.startswith(live_server + "/")]
+    assert not foreign, f"requests to another origin: {foreign}"
+    assert not errors, "errors in the browser console:\n" + "\n".join(errors)

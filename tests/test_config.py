@@ -1,0 +1,74 @@
+"""Start-up checks: production refuses unsafe settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal import create_app
+from portal.config import ConfigError
+
+STRONG_SECRET = "b7Qf9-Zk2LmX0pRt4VwY8aCdEeGhJjKn3sUu5"
+
+
+def test_production_refuses_to_start_without_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
+
+
+@pytest.mark.parametrize("weak", ["changeme", "a" * 64, "secret-secret-secret-secret-secret"])
+def test_production_refuses_a_weak_secret(monkeypatch: pytest.MonkeyPatch, weak: str) -> None:
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", weak)
+    with pytest.raises(ConfigError, match="weak"):
+        create_app()
+
+
+def test_production_with_a_strong_secret_uses_secure_cookies(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.db'}")
+    app = create_app()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    response = app.test_client().get("/healthz")
+    assert "max-age" in response.headers["Strict-Transport-Security"]
+
+
+def test_development_gets_a_random_secret_not_a_fixed_one(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("PORTAL_ENV", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'dev.db'}")
+    first, second = create_app(), create_app()
+    assert first.config["SECRET_KEY"] and second.config["SECRET_KEY"]
+    assert first.config["SECRET_KEY"] != second.config["SECRET_KEY"]
+    assert first.config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_configuration_comes_from_conventional_variables(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    monkeypatch.setenv("PORTAL_BASE_URL", "https://portal.example.org/")
+    monkeypatch.setenv("MAIL_SERVER", "smtp.example.org")
+    monkeypatch.setenv("MAIL_PORT", "2525")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("x.db")
+    assert app.config["PORTAL_BASE_URL"] == "https://portal.example.org"
+    assert app.config["MAIL_SERVER"] == "smtp.example.org"
+    assert app.config["MAIL_PORT"] == 2525
+    assert app.config["REDIS_URL"] == "redis://127.0.0.1:6379/3"
+
+
+def test_a_bad_number_in_the_environment_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAIL_PORT", "twenty-five")
+    with pytest.raises(ConfigError, match="MAIL_PORT"):
+        create_app()
+
+
+def test_pages_carry_a_strict_content_security_policy(client) -> None:  # type: ignore[no-untyped-def]
+    csp = client.get("/").headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "style-src 'self'" in csp
+    assert "unsafe-inline" not in csp
