@@ -22,12 +22,14 @@ The text is CommonMark-ish and written by hand, so the parser is line based and 
 * An inclusion/exclusion section that has no list at all gets one item per paragraph. A section with no
   heading and no list keeps its paragraphs as ``intro``. Blank input gives no sections. Any other input
   gives at least one section that isn't empty.
+* Text before the first heading is kind "other", except a list there when the only headings are
+  exclusion headings: it is then the inclusion list, whose heading is missing ("Eligibility criteria:").
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 SectionKind = Literal["inclusion", "exclusion", "other"]
@@ -116,9 +118,7 @@ def _match_heading(content: str) -> tuple[SectionKind, str, str] | None:
     before = line[: keyword.start()]
     pos = keyword.end()
     criteria = _CRITERIA_RE.match(line, pos)
-    if not criteria and before.strip():
-        return None
-    if not _words_ok(before, _DENY_BEFORE, 5) or before.rstrip().endswith((",", ";", "/", "-")):
+    if (not criteria and before.strip()) or not _words_ok(before, _DENY_BEFORE, 5):
         return None
     if criteria:
         pos = criteria.end()
@@ -264,15 +264,9 @@ class _Section:
 
 
 def _split_indent(line: str) -> tuple[int, str]:
-    column = 0
-    for char in line:
-        if char == " ":
-            column += 1
-        elif char == "\t":
-            column += 4 - column % 4
-        else:
-            break
-    return column, line.strip()
+    """Return the indentation column (tabs stop every 4 columns) and the stripped content."""
+    indentation = line[: len(line) - len(line.lstrip(" \t"))]
+    return len(indentation.expandtabs(4)), line.strip()
 
 
 def parse_criteria(text: str | None) -> ParsedCriteria:
@@ -302,6 +296,9 @@ def parse_criteria(text: str | None) -> ParsedCriteria:
     done = current.finish()
     if done.heading is not None or done.intro or done.items:
         sections.append(done)
+    kinds = {section.kind for section in sections}
+    if sections and sections[0].heading is None and sections[0].items and kinds == {"other", "exclusion"}:
+        sections[0] = replace(sections[0], kind="inclusion")  # list before the only (exclusion) heading
     if not sections and normalized.strip():
         sections.append(CriteriaSection("other", None, (normalized.strip(),), ()))
     return ParsedCriteria(raw, tuple(sections))

@@ -307,6 +307,17 @@ def test_no_headings_with_bullets() -> None:  # NCT05266716 (before its exclusio
     assert parsed.inclusion == () and parsed.exclusion == ()
 
 
+def test_list_before_a_lone_exclusion_heading_is_inclusion() -> None:  # NCT03630471, NCT05329129
+    text = "Eligibility criteria:\n\n* Enrolled as a student\n\nExclusion criteria:\n\n* Not providing assent"
+    parsed = parse_criteria(text)
+    assert [(s.kind, s.heading, s.intro) for s in parsed.sections] == [
+        ("inclusion", None, ("Eligibility criteria:",)),
+        ("exclusion", "Exclusion criteria", ()),
+    ]
+    assert _tree(parsed.inclusion) == ["Enrolled as a student"]
+    assert _tree(parsed.exclusion) == ["Not providing assent"]
+
+
 def test_no_headings_and_no_bullets() -> None:  # NCT06171568
     text = "Patients over 18 years old\nwith a planned surgery.\n\nNo other criteria."
     parsed = parse_criteria(text)

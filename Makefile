@@ -1,0 +1,58 @@
+# Two commands matter: `make run` (set up and serve the demo portal) and `make test` (set up and run every test).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+TEST_POSTGRES_URL ?= postgresql+psycopg://127.0.0.1:5432/test
+
+.PHONY: run install install-test demo-data test test-sqlite test-postgres lint chromium bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+demo-data: install
+	$(BIN)/flask --app portal db upgrade
+	$(BIN)/flask --app portal trials import --quiet portal/demo_trials
+	$(BIN)/flask --app portal faqs seed
+
+run: demo-data
+	@echo "The portal runs at http://$(HOST):$(PORT) (Ctrl+C stops it)."
+	$(BIN)/flask --app portal run --host $(HOST) --port $(PORT)
+
+# Debian's Chromium for the browser tests; test tools may not download a browser of their own.
+chromium:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	if [ "$$(id -u)" = "0" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "Chromium is missing: run 'sudo apt-get install chromium' (Debian) and try again." >&2; exit 1; \
+	fi
+
+lint: install-test
+	$(BIN)/ruff check portal tests bench migrations wsgi.py
+
+test-sqlite: install-test chromium
+	$(BIN)/pytest
+
+test-postgres: install-test chromium
+	TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest
+
+test: lint test-sqlite test-postgres
+
+bench: install-test
+	$(BIN)/python bench/import_speed.py
+	$(BIN)/python bench/page_throughput.py
