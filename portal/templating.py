@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 
 from portal.text import render_inline, render_markdown
 from portal.trials.presenters import (
@@ -23,6 +23,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(status_label, "status_label")
     app.add_template_filter(status_css, "status_css")
     app.add_template_global(get_locale)
+    app.add_template_global(format_decimal, "format_number")
     app.add_template_global(age_range)
     app.add_template_global(phase_label)
     app.add_template_global(sex_label)

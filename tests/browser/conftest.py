@@ -11,10 +11,7 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from werkzeug.serving import make_server
 
-try:  # tests/ is a rootdir-level conftest, not a package: pytest imports it as "conftest"
-    from conftest import free_port
-except ImportError:  # pragma: no cover - if tests/ becomes a package
-    from tests.conftest import free_port
+from tests.conftest import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

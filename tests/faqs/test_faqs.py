@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask.testing import FlaskCliRunner, FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from portal.extensions import db
