@@ -18,6 +18,11 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 CTGOV_DIR = SHARED / "ctgov"
 CTGOV_BULK_DIR = SHARED / "ctgov-bulk"
 
+# The venv's editable install of trial-portal registers `portal` as a namespace package, so outside the repo
+# root `import portal` finds no create_app; putting the repo root first makes the real package win.
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
 # A benchmark drops and recreates its PostgreSQL database, so it only ever touches databases named like this.
 SAFE_PG_DB_PREFIX = "bench"
 
@@ -121,8 +126,14 @@ def run_flask(args: Sequence[str], env: dict[str, str], check: bool = True) -> s
     return proc
 
 
+def load_average() -> str:
+    """1/5/15-minute load averages: other work on the machine skews every number these scripts print."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
 def machine_line() -> str:
     return (
         f"python {platform.python_version()} on {platform.system()} {platform.machine()}, "
-        f"{os.cpu_count()} CPUs"
+        f"{os.cpu_count()} CPUs, {load_average()}"
     )

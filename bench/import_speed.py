@@ -37,6 +37,7 @@ from benchlib import (
     drop_postgres_database,
     fresh_database,
     is_postgres,
+    load_average,
     machine_line,
     random_secret,
     redact,
@@ -59,6 +60,7 @@ class RunResult:
     failed: int
     seconds: float
     read_seconds: float | None = None  # time spent in read_file (JSON parsing), in-process mode only
+    cpu_seconds: float | None = None  # this process's CPU time during the import, in-process mode only
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -153,14 +155,22 @@ def import_in_process(label: str, database_url: str, paths: list[Path], migrate:
                 upgrade()
             finally:
                 logging.disable(logging.NOTSET)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         summary = import_records(db.session, timed_reads())
-        seconds = time.perf_counter() - started
+        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
         db.session.remove()
         db.engine.dispose()
     return RunResult(
-        label, len(files), summary.created, summary.updated, summary.unchanged, summary.failed, seconds,
-        read_seconds, summary.errors,
+        label,
+        len(files),
+        summary.created,
+        summary.updated,
+        summary.unchanged,
+        summary.failed,
+        seconds,
+        read_seconds,
+        cpu_seconds,
+        summary.errors,
     )
 
 
@@ -177,7 +187,7 @@ def import_via_cli(label: str, database_url: str, paths: list[Path], migrate: bo
     created, updated, unchanged, failed = (int(x) for x in match.groups())
     errors = [line.removeprefix("error: ") for line in proc.stderr.splitlines() if line.startswith("error: ")]
     files = sum(1 if p.is_file() else len(list(p.rglob("*.json"))) for p in paths)
-    return RunResult(label, files, created, updated, unchanged, failed, seconds, None, errors)
+    return RunResult(label, files, created, updated, unchanged, failed, seconds, None, None, errors)
 
 
 def error_kinds(errors: list[str], limit: int = 5) -> list[tuple[int, str]]:
@@ -185,7 +195,7 @@ def error_kinds(errors: list[str], limit: int = 5) -> list[tuple[int, str]]:
     for line in errors:
         match = ERROR_RE.match(line)
         message = match.group("message") if match else line
-        kinds[message if len(message) <= 110 else message[:107] + "..."] += 1
+        kinds[message if len(message) <= 160 else message[:157] + "..."] += 1
     return [(n, message) for message, n in kinds.most_common(limit)]
 
 
@@ -194,16 +204,25 @@ def report(result: RunResult) -> None:
         f"  {result.processed:,} records in {result.files} files: {result.created:,} created, "
         f"{result.updated:,} updated, {result.unchanged:,} unchanged, {result.failed:,} failed"
     )
-    read = f" (of which {result.read_seconds:.2f} s reading/parsing JSON)" if result.read_seconds is not None else ""
-    print(f"  {result.seconds:.2f} s wall{read} -> {result.per_second:,.1f} records/s")
+    details = []
+    if result.read_seconds is not None:
+        details.append(f"{result.read_seconds:.2f} s of it reading/parsing JSON")
+    if result.cpu_seconds is not None:
+        details.append(f"{result.cpu_seconds:.2f} s CPU")
+    extra = f" ({'; '.join(details)})" if details else ""
+    print(f"  {result.seconds:.2f} s wall{extra} -> {result.per_second:,.1f} records/s")
     for n, message in error_kinds(result.errors):
         print(f"    failed x{n}: {message}")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--count", type=int, default=20_000, help="synthetic records for (b) and (c) (default 20000)")
-    parser.add_argument("--files", type=int, default=4, help="JSON array files the synthetic set is split into (default 4)")
+    parser.add_argument(
+        "--files", type=int, default=4, help="JSON array files the synthetic set is split into (default 4)"
+    )
     parser.add_argument(
         "--mode",
         choices=("inprocess", "cli"),
@@ -265,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         report(again)
         if again.unchanged != again.processed:
             print(f"  note: expected every record unchanged, {again.processed - again.unchanged:,} were not")
+        print(f"\nfinished; {load_average()}")
         return 0
     except BenchError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -36,6 +36,7 @@ from benchlib import (
     drop_postgres_database,
     fresh_database,
     is_postgres,
+    load_average,
     machine_line,
     redact,
     run_flask,
@@ -81,6 +82,7 @@ class PageInfo:
     size_bytes: int
     gzip_bytes: int
     server_gzip: bool  # whether the app compressed when asked to
+    first_ms: float  # the first request, before any warm-up: the page fragment is not cached yet
 
 
 _TIME_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
@@ -102,9 +104,7 @@ def parse_wrk(output: str) -> WrkResult:
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     socket_errors = (
-        dict(zip(("connect", "read", "write", "timeout"), (int(x) for x in sock.groups()), strict=True))
-        if sock
-        else {}
+        dict(zip(("connect", "read", "write", "timeout"), (int(x) for x in sock.groups()), strict=True)) if sock else {}
     )
     return WrkResult(
         requests_per_sec=float(rps.group(1)),
@@ -160,13 +160,16 @@ def tail(path: Path, lines: int = 40) -> str:
 
 
 def page_info(url: str) -> PageInfo:
+    started = time.perf_counter()
     status, body, _ = fetch(url)
+    first_ms = (time.perf_counter() - started) * 1000
     _, _, gz_headers = fetch(url, gzip_ok=True)
     return PageInfo(
         status=status,
         size_bytes=len(body),
         gzip_bytes=len(gzip.compress(body, compresslevel=6)),
         server_gzip=gz_headers.get("Content-Encoding", "").lower() == "gzip",
+        first_ms=first_ms,
     )
 
 
@@ -209,12 +212,19 @@ def print_table(rows: list[list[str]], headers: list[str], left_columns: int = 2
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds wrk runs on each URL (default 10)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="run the three URLs this many times in turn; report medians (default 1)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
-    parser.add_argument("--warmup", type=int, default=2, help="seconds of wrk warm-up per URL, not reported (default 2)")
+    parser.add_argument(
+        "--warmup", type=int, default=2, help="seconds of wrk warm-up per URL, not reported (default 2)"
+    )
     parser.add_argument("--wrk-timeout", default=None, help="wrk --timeout, e.g. 10s (default: wrk's own, 2s)")
     parser.add_argument(
         "--database-url",
@@ -272,11 +282,20 @@ def main(argv: list[str] | None = None) -> int:
             if args.warmup > 0:
                 run_wrk(wrk, base + target.url, args.threads, args.connections, args.warmup, args.wrk_timeout)
 
-        results: dict[str, WrkResult] = {}
-        for target in TARGETS:
-            results[target.url] = run_wrk(
-                wrk, base + target.url, args.threads, args.connections, args.duration, args.wrk_timeout
+        runs: dict[str, list[WrkResult]] = {target.url: [] for target in TARGETS}
+        for _ in range(args.rounds):
+            for target in TARGETS:
+                runs[target.url].append(
+                    run_wrk(wrk, base + target.url, args.threads, args.connections, args.duration, args.wrk_timeout)
+                )
+        # With several rounds, each URL is reported by its median round (by requests/s).
+        results = {url: sorted(rs, key=lambda r: r.requests_per_sec)[len(rs) // 2] for url, rs in runs.items()}
+        if args.rounds > 1:
+            print(
+                f"\nrequests/s per round ({args.rounds} rounds, URLs interleaved; the table shows each URL's median):"
             )
+            for target in TARGETS:
+                print(f"  {target.url:<22}" + "  ".join(f"{r.requests_per_sec:>9,.1f}" for r in runs[target.url]))
 
         baseline = results[HEALTHZ].requests_per_sec
         rows = []
@@ -301,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{res.total_requests:,}",
                     str(errors),
                     f"{pages[target.url].size_bytes / 1024:,.1f}",
+                    fmt_ms(pages[target.url].first_ms),
                     f"{ratio:.3f}",
                     verdict,
                 ]
@@ -312,7 +332,21 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print_table(
             rows,
-            ["URL", "page", "req/s", "avg lat", "p50", "p99", "max", "requests", "errors", "HTML KB", "ratio", "target"],
+            [
+                "URL",
+                "page",
+                "req/s",
+                "avg lat",
+                "p50",
+                "p99",
+                "max",
+                "requests",
+                "errors",
+                "HTML KB",
+                "1st req",
+                "ratio",
+                "target",
+            ],
         )
 
         big = pages[BIGGEST]
@@ -324,7 +358,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{big.gzip_bytes / 1024:,.1f} KB gzipped (level 6); "
             f"the app itself {'gzips' if big.server_gzip else 'does not gzip'} responses"
         )
-        print("KB = 1024 bytes; ratio = req/s divided by /healthz req/s; errors = non-2xx + socket errors (wrk)")
+        print("KB = 1024 bytes; ratio = req/s divided by /healthz req/s; errors = non-2xx + socket errors (wrk);")
+        print("1st req = one request before warm-up, when the worker has not cached the page's rendered content yet")
+        print(f"finished; {load_average()}")
         if problems:
             print()
             for problem in problems:
@@ -332,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         server_errors = [line for line in log_path.read_text(errors="replace").splitlines() if "Traceback" in line]
         if server_errors:
             print(f"warning: gunicorn log has {len(server_errors)} tracebacks; tail:\n{tail(log_path)}")
-        if any(res.non_2xx for res in results.values()):
+        if any(res.non_2xx for rs in runs.values() for res in rs):
             return 1  # an error page was measured, not the page itself
         return 0
     except BenchError as exc:
