@@ -47,7 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     validate_config(app.config)
 
     register_extensions(app)
-    app.extensions["trial_content_cache"] = FragmentCache()
+    app.extensions["trial_page_cache"] = FragmentCache(max_entries=256)
     register_template_helpers(app)
     register_blueprints(app)
     register_commands(app)

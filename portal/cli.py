@@ -39,7 +39,7 @@ def import_command(paths: tuple[Path, ...], quiet: bool) -> None:
     summary = import_records(db.session, (read_file(path) for path in files), on_progress=report)
     for line in summary.errors:
         click.echo(f"error: {line}", err=True)
-    current_app.extensions["trial_content_cache"].clear()
+    current_app.extensions["trial_page_cache"].clear()
     if summary.created == 0 and summary.updated == 0 and summary.failed == 0:
         click.echo(f"Nothing changed: all {summary.unchanged} trials were already up to date.")
     click.echo(f"Import finished: {summary.line()}.")

@@ -88,7 +88,7 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
         with db.engine.begin() as conn:
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(table.delete())
-    app.extensions["trial_content_cache"].clear()
+    app.extensions["trial_page_cache"].clear()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from portal.ctgov.record import RecordError, SiteData, TrialData, normalise_study, peek_nct_id
+from portal.ctgov.record import RecordError, SiteData, TrialData, content_hash, normalise_study, peek_nct_id
 from portal.ctgov.sources import SourceRecord
 from portal.models import Site, Trial, TrialCondition
 from portal.models.base import utcnow
@@ -125,8 +125,12 @@ def import_records(
                 continue
             nct_id = peek_nct_id(record.study)
             label = f"{record.where} ({nct_id})" if nct_id else record.where
+            digest = content_hash(record.study)
+            if nct_id and session.scalar(select(Trial.content_hash).where(Trial.nct_id == nct_id)) == digest:
+                summary.unchanged += 1  # the very same record: nothing to check or write
+                continue
             try:
-                data = normalise_study(record.study)
+                data = normalise_study(record.study, digest)
                 with session.begin_nested():
                     outcome = upsert_trial(session, data)
             except RecordError as exc:

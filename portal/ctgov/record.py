@@ -197,7 +197,7 @@ def peek_nct_id(study: Any) -> str | None:
     return nct_id if isinstance(nct_id, str) and NCT_ID_RE.match(nct_id) else None
 
 
-def normalise_study(study: Any) -> TrialData:
+def normalise_study(study: Any, digest: str | None = None) -> TrialData:
     """Map an API v2 study to our columns. Raises RecordError for a record we cannot use."""
     if not isinstance(study, dict):
         raise RecordError("a study should be a JSON object")
@@ -264,7 +264,7 @@ def normalise_study(study: Any) -> TrialData:
     conditions = protocol.module("conditionsModule").texts("conditions")
     return TrialData(
         nct_id=nct_id,
-        content_hash=content_hash(study),
+        content_hash=digest or content_hash(study),
         raw=study,
         columns=columns,
         conditions=list(dict.fromkeys(conditions)),

@@ -1,20 +1,24 @@
-"""Everything a trial page shows that depends only on the trial record, rendered once and cached."""
+"""A trial's page, rendered once per version of the trial and its FAQs, then served from memory."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass
 
-from flask import current_app, render_template
+from flask import current_app, render_template, url_for
 from flask_babel import get_locale
-from markupsafe import Markup
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from portal.cache import FragmentCache
 from portal.ctgov.criteria import parse_criteria
-from portal.models import Trial
+from portal.faqs.services import general_faqs, trial_faqs
 from portal.text import shorten, to_plain_text
 from portal.trials.locations import OPEN_GROUPS_UP_TO, group_sites
-from portal.trials.presenters import phase_label
+from portal.trials.presenters import phase_label, status_css, status_label
+from portal.trials.services import get_trial
 from portal.trials.structured_data import medical_trial
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
@@ -22,10 +26,9 @@ META_DESCRIPTION_LENGTH = 160
 
 
 @dataclass(frozen=True)
-class TrialContent:
-    body: Markup
-    json_ld: dict[str, object]
-    meta_description: str
+class RenderedPage:
+    body: bytes  # UTF-8, encoded once when rendered
+    etag: str
 
 
 def _words(text: str) -> list[str]:
@@ -49,31 +52,64 @@ def repeats_eligibility(description: str | None, criteria: str | None) -> bool:
     return contained >= 0.85 and (shared >= 0.5 or mentions_criteria)
 
 
-def render_trial_content(trial: Trial, canonical_url: str) -> TrialContent:
+# Plain SQL on purpose: this runs on every page view, and building the equivalent ORM statement
+# costs more than the query itself. Same text on SQLite and PostgreSQL.
+_PAGE_VERSION_SQL = text(
+    """
+    SELECT t.id, t.content_hash, t.updated_at,
+           (SELECT count(*) FROM faqs f WHERE f.trial_id IS NULL OR f.trial_id = t.id),
+           (SELECT max(f.updated_at) FROM faqs f WHERE f.trial_id IS NULL OR f.trial_id = t.id)
+    FROM trials t
+    WHERE t.nct_id = :nct_id
+    """
+)
+
+
+def page_version(session: Session, nct_id: str) -> tuple[Hashable, ...] | None:
+    """What the page depends on: the trial's version and its FAQs' version. None when there is no such trial."""
+    # A connection straight from the pool: cheaper than going through the ORM session for one read.
+    with session.get_bind().connect() as conn:
+        row = conn.execute(_PAGE_VERSION_SQL, {"nct_id": nct_id}).first()
+    return None if row is None else tuple(str(value) for value in row)
+
+
+def render_trial_page(session: Session, nct_id: str) -> str:
+    trial = get_trial(session, nct_id)
+    if trial is None:
+        raise LookupError(nct_id)
+    canonical_url = current_app.config["PORTAL_BASE_URL"] + url_for("trials.detail", nct_id=nct_id)
     sites = list(trial.sites)
-    groups = group_sites(sites)
-    phase = phase_label(trial.phases)
-    body = Markup(  # noqa: S704  (a Jinja template with autoescape rendered it)
-        render_template(
-            "trials/_content.html",
-            trial=trial,
-            criteria=parse_criteria(trial.eligibility_criteria),
-            description_repeats=repeats_eligibility(trial.detailed_description, trial.eligibility_criteria),
-            location_groups=groups,
-            site_count=len(sites),
-            recruiting_count=sum(1 for s in sites if s.status == "RECRUITING"),
-            groups_open=len(sites) <= OPEN_GROUPS_UP_TO,
-        )
-    )
+    statuses = {site.status for site in sites if site.status}
     summary = to_plain_text(trial.brief_summary) or trial.brief_title
-    return TrialContent(
-        body=body,
-        json_ld=medical_trial(trial, canonical_url, phase),
+    return render_template(
+        "trials/detail.html",
+        trial=trial,
+        canonical_url=canonical_url,
         meta_description=shorten(summary, META_DESCRIPTION_LENGTH),
+        json_ld=medical_trial(trial, canonical_url, phase_label(trial.phases)),
+        criteria=parse_criteria(trial.eligibility_criteria),
+        description_repeats=repeats_eligibility(trial.detailed_description, trial.eligibility_criteria),
+        location_groups=group_sites(sites),
+        site_count=len(sites),
+        recruiting_count=sum(1 for s in sites if s.status == "RECRUITING"),
+        groups_open=len(sites) <= OPEN_GROUPS_UP_TO,
+        # Looked up once here rather than once per site: a trial can have 1,000+ sites.
+        site_badges={code: (status_css(code), status_label(code)) for code in statuses},
+        trial_faqs=trial_faqs(session, trial.id),
+        general_faqs=general_faqs(session),
     )
 
 
-def cached_trial_content(trial: Trial, canonical_url: str) -> TrialContent:
-    cache: FragmentCache = current_app.extensions["trial_content_cache"]
-    key = (trial.id, trial.content_hash, trial.updated_at, str(get_locale()))
-    return cache.get_or_render(key, lambda: render_trial_content(trial, canonical_url))
+def cached_trial_page(session: Session, nct_id: str) -> RenderedPage | None:
+    """The page from the per-process cache, re-rendered whenever the trial or the FAQs change."""
+    version = page_version(session, nct_id)
+    if version is None:
+        return None
+    key = (nct_id, version, str(get_locale()))
+    cache: FragmentCache = current_app.extensions["trial_page_cache"]
+
+    def render() -> RenderedPage:
+        etag = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
+        return RenderedPage(render_trial_page(session, nct_id).encode("utf-8"), etag)
+
+    return cache.get_or_render(key, render)

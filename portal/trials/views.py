@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from portal.ctgov.record import NCT_ID_RE
 from portal.extensions import db
-from portal.faqs.services import general_faqs, trial_faqs
-from portal.trials.page import cached_trial_content
+from portal.trials.page import cached_trial_page
 from portal.trials.presenters import STATUS_LABELS
-from portal.trials.services import MAX_CONDITION_QUERY, TrialFilters, get_trial, list_trials
+from portal.trials.services import MAX_CONDITION_QUERY, TrialFilters, list_trials
 
 bp = Blueprint("trials", __name__)
 
@@ -33,21 +32,17 @@ def index() -> str:
 
 
 @bp.get("/trials/<nct_id>")
-def detail(nct_id: str) -> Response | str:
+def detail(nct_id: str) -> Response:
     canonical_id = nct_id.strip().upper()
     if not NCT_ID_RE.match(canonical_id):
         abort(404)
     if canonical_id != nct_id:
         return redirect(url_for("trials.detail", nct_id=canonical_id), code=301)
-    trial = get_trial(db.session, canonical_id)
-    if trial is None:
+    page = cached_trial_page(db.session, canonical_id)
+    if page is None:
         abort(404)
-    canonical_url = current_app.config["PORTAL_BASE_URL"] + url_for("trials.detail", nct_id=canonical_id)
-    return render_template(
-        "trials/detail.html",
-        trial=trial,
-        content=cached_trial_content(trial, canonical_url),
-        canonical_url=canonical_url,
-        trial_faqs=trial_faqs(db.session, trial.id),
-        general_faqs=general_faqs(db.session),
-    )
+    response = make_response(page.body)
+    response.content_type = "text/html; charset=utf-8"
+    response.set_etag(page.etag)
+    response.headers["Cache-Control"] = "no-cache"
+    return response.make_conditional(request)

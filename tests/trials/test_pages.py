@@ -283,3 +283,29 @@ def test_the_home_page_leads_to_the_trials(client: FlaskClient, shared_trials: N
 def test_the_health_check_answers(client: FlaskClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200 and response.get_data(as_text=True) == "ok"
+
+
+def test_a_reimported_trial_shows_its_new_version_at_once(app: Flask, client: FlaskClient, tmp_path: Path) -> None:
+    record = study("NCT06667843")
+    first = tmp_path / "v1.json"
+    first.write_text(json.dumps(record))
+    import_files(app, first)
+    assert "Recruiting" in client.get("/trials/NCT06667843").get_data(as_text=True)
+
+    record["protocolSection"]["statusModule"]["overallStatus"] = "COMPLETED"
+    record["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = "2031-02-02"
+    second = tmp_path / "v2.json"
+    second.write_text(json.dumps(record))
+    import_files(app, second)
+
+    text = " ".join(read(client.get("/trials/NCT06667843").get_data(as_text=True)).text)
+    assert "Completed" in text
+    assert "2 February 2031" in text
+
+
+def test_a_browser_revalidates_with_an_etag(client: FlaskClient, some_trials: None) -> None:
+    first = client.get("/trials/NCT04012996")
+    assert first.headers["ETag"]
+    again = client.get("/trials/NCT04012996", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert again.get_data() == b""
