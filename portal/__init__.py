@@ -9,10 +9,12 @@ from typing import Any
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from portal import extensions
 from portal.cache import FragmentCache
 from portal.config import load_config, validate_config
 from portal.database import init_database, render_migration_item
-from portal.extensions import babel, csrf, db, limiter, mail, migrate
+from portal.extensions import babel, csrf, db, limiter, migrate
+from portal.mail.dispatch import init_dispatch
 from portal.templating import register_template_helpers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     register_extensions(app)
     app.extensions["trial_page_cache"] = FragmentCache(max_entries=256)
+    init_dispatch(app)
     register_template_helpers(app)
     register_blueprints(app)
     register_commands(app)
@@ -78,27 +81,31 @@ def register_extensions(app: Flask) -> None:
         compare_type=True,
         render_item=render_migration_item,
     )
-    mail.init_app(app)
+    # `portal.mail` is also our mail package, so the extension is reached through its module.
+    extensions.mail.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.contact.views import bp as contact_bp
     from portal.main import bp as main_bp
     from portal.main.errors import register_error_handlers
     from portal.trials import bp as trials_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(trials_bp)
+    app.register_blueprint(contact_bp)
     register_error_handlers(app)
 
 
 def register_commands(app: Flask) -> None:
-    from portal.cli import faqs_cli, trials_cli
+    from portal.cli import faqs_cli, sites_cli, trials_cli
+    from portal.mail.cli import mail_catcher_command, outbox_cli, worker_command
 
-    app.cli.add_command(trials_cli)
-    app.cli.add_command(faqs_cli)
+    for command in (trials_cli, faqs_cli, sites_cli, outbox_cli, worker_command, mail_catcher_command):
+        app.cli.add_command(command)
 
 
 def register_security_headers(app: Flask) -> None:

@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from portal.contact.services import ContactError, set_site_recipients
 from portal.ctgov.importer import import_records
 from portal.ctgov.sources import expand_paths, read_file
 from portal.extensions import db
@@ -104,3 +105,20 @@ def seed_faqs() -> None:
     added = faq_services.seed_default_faqs(db.session)
     db.session.commit()
     click.echo(f"Added {added} default FAQs." if added else "The default FAQs are all there already.")
+
+
+sites_cli = AppGroup("sites", help="Study sites: who receives their contact requests.")
+
+
+@sites_cli.command("set-recipients")
+@click.argument("nct_id")
+@click.argument("facility")
+@click.argument("emails", nargs=-1, required=True)
+def set_recipients(nct_id: str, facility: str, emails: tuple[str, ...]) -> None:
+    """Send FACILITY's contact requests for trial NCT_ID to EMAILS instead of the registry's addresses."""
+    try:
+        count = set_site_recipients(db.session, nct_id, facility, list(emails))
+    except ContactError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Requests for {facility} ({count} site{'s' if count != 1 else ''}) now go to {', '.join(emails)}.")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,17 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {value!r}") from exc
 
 
+def _delays(name: str, default: str) -> tuple[int, ...]:
+    text = os.environ.get(name) or default
+    try:
+        delays = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be comma-separated whole seconds, got {text!r}") from exc
+    if not delays or any(d <= 0 for d in delays):
+        raise ConfigError(f"{name} needs at least one positive delay")
+    return delays
+
+
 def load_config(instance_path: Path) -> dict[str, Any]:
     """Read settings from the environment. `PORTAL_ENV=production` turns on the strict checks."""
     env = os.environ.get("PORTAL_ENV", "development").strip().lower()
@@ -47,7 +60,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "PORTAL_BASE_URL": (os.environ.get("PORTAL_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "PORTAL_NAME": os.environ.get("PORTAL_NAME") or "Trial Finder",
-        "PORTAL_TEAM_EMAIL": os.environ.get("PORTAL_TEAM_EMAIL") or None,
+        "PORTAL_TEAM_EMAIL": os.environ.get("PORTAL_TEAM_EMAIL") or (None if production else "portal-team@localhost"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
         "MAIL_PORT": _int("MAIL_PORT", 25),
         "MAIL_USE_TLS": _bool(os.environ.get("MAIL_USE_TLS")),
@@ -55,6 +68,17 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or "no-reply@localhost",
+        "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 10),
+        "MAIL_MESSAGE_ID_DOMAIN": os.environ.get("MAIL_MESSAGE_ID_DOMAIN")
+        or urlsplit(os.environ.get("PORTAL_BASE_URL") or "http://localhost").hostname
+        or "localhost",
+        # "rq" with Redis, else a delivery thread in the web process; "manual" leaves it to `outbox deliver`.
+        "OUTBOX_DELIVERY": os.environ.get("OUTBOX_DELIVERY") or ("rq" if os.environ.get("REDIS_URL") else "thread"),
+        "OUTBOX_RETRY_DELAYS": _delays("OUTBOX_RETRY_DELAYS", "30,120,600,1800,7200"),
+        "OUTBOX_SWEEP_SECONDS": _int("OUTBOX_SWEEP_SECONDS", 10),
+        "OUTBOX_CLAIM_LEASE": timedelta(seconds=_int("OUTBOX_CLAIM_LEASE_SECONDS", 300)),
+        "CONTACT_RATE_LIMIT_IP": os.environ.get("CONTACT_RATE_LIMIT_IP") or "20 per hour",
+        "CONTACT_RATE_LIMIT_EMAIL": os.environ.get("CONTACT_RATE_LIMIT_EMAIL") or "5 per day",
         "TRIALS_PER_PAGE": _int("TRIALS_PER_PAGE", 20),
         "LANGUAGES": ["en"],
         "BABEL_DEFAULT_LOCALE": "en",
@@ -86,6 +110,10 @@ def validate_config(config: dict[str, Any]) -> None:
                 "SECRET_KEY is missing or weak. In production set SECRET_KEY to at least "
                 f"{MIN_SECRET_LENGTH} random characters, e.g. the output of "
                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+            )
+        if not config.get("PORTAL_TEAM_EMAIL"):
+            raise ConfigError(
+                "PORTAL_TEAM_EMAIL is missing: requests for sites with no email address go to the portal team."
             )
         if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
             log.warning("Running in production on SQLite; PostgreSQL is the supported production database.")

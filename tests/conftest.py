@@ -64,6 +64,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "SQLALCHEMY_DATABASE_URI": url,
             "PORTAL_BASE_URL": "https://trials.example.org",
             "RATELIMIT_ENABLED": False,
+            "OUTBOX_DELIVERY": "manual",
         }
     )
     if url.startswith("postgresql"):

@@ -29,12 +29,31 @@ def test_production_with_a_strong_secret_uses_secure_cookies(monkeypatch: pytest
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.db'}")
+    monkeypatch.setenv("PORTAL_TEAM_EMAIL", "team@trials.example.org")
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     response = app.test_client().get("/healthz")
     assert "max-age" in response.headers["Strict-Transport-Security"]
+
+
+def test_production_needs_a_portal_team_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
+    monkeypatch.delenv("PORTAL_TEAM_EMAIL", raising=False)
+    with pytest.raises(ConfigError, match="PORTAL_TEAM_EMAIL"):
+        create_app()
+
+
+@pytest.mark.parametrize("delays", ["soon", "0,10", ""])
+def test_retry_delays_must_be_positive_seconds(monkeypatch: pytest.MonkeyPatch, delays: str) -> None:
+    monkeypatch.setenv("OUTBOX_RETRY_DELAYS", delays)
+    if delays == "":
+        assert create_app().config["OUTBOX_RETRY_DELAYS"] == (30, 120, 600, 1800, 7200)
+    else:
+        with pytest.raises(ConfigError, match="OUTBOX_RETRY_DELAYS"):
+            create_app()
 
 
 def test_development_gets_a_random_secret_not_a_fixed_one(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -1,7 +1,18 @@
 """Database models, one module per aggregate."""
 
 from portal.models.base import Base
+from portal.models.contact import ContactRequest, SiteRecipientOverride
 from portal.models.faq import Faq
+from portal.models.outbox import OutboxEmail
 from portal.models.trial import Site, Trial, TrialCondition
 
-__all__ = ["Base", "Faq", "Site", "Trial", "TrialCondition"]
+__all__ = [
+    "Base",
+    "ContactRequest",
+    "Faq",
+    "OutboxEmail",
+    "Site",
+    "SiteRecipientOverride",
+    "Trial",
+    "TrialCondition",
+]

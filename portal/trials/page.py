@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Hashable
-from dataclasses import dataclass
 
 from flask import current_app, render_template, url_for
 from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from portal.cache import FragmentCache
+from portal.contact.panel import ContactPanel, default_contact_panel
 from portal.ctgov.criteria import parse_criteria
 from portal.faqs.services import general_faqs, trial_faqs
+from portal.models import Trial
 from portal.text import shorten, to_plain_text
 from portal.trials.locations import OPEN_GROUPS_UP_TO, group_sites
 from portal.trials.presenters import phase_label, status_css, status_label
@@ -23,12 +24,8 @@ from portal.trials.structured_data import medical_trial
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
 META_DESCRIPTION_LENGTH = 160
-
-
-@dataclass(frozen=True)
-class RenderedPage:
-    body: bytes  # UTF-8, encoded once when rendered
-    etag: str
+# Stands in for the CSRF token in cached pages; letters only, so escaping never changes it.
+CSRF_MARKER = "csrfTokenPlaceholderq7Z3"
 
 
 def _words(text: str) -> list[str]:
@@ -73,10 +70,8 @@ def page_version(session: Session, nct_id: str) -> tuple[Hashable, ...] | None:
     return None if row is None else tuple(str(value) for value in row)
 
 
-def render_trial_page(session: Session, nct_id: str) -> str:
-    trial = get_trial(session, nct_id)
-    if trial is None:
-        raise LookupError(nct_id)
+def render_trial_page(session: Session, trial: Trial, contact: ContactPanel | None) -> str:
+    nct_id = trial.nct_id
     canonical_url = current_app.config["PORTAL_BASE_URL"] + url_for("trials.detail", nct_id=nct_id)
     sites = list(trial.sites)
     statuses = {site.status for site in sites if site.status}
@@ -84,6 +79,7 @@ def render_trial_page(session: Session, nct_id: str) -> str:
     return render_template(
         "trials/detail.html",
         trial=trial,
+        contact=contact,
         canonical_url=canonical_url,
         meta_description=shorten(summary, META_DESCRIPTION_LENGTH),
         json_ld=medical_trial(trial, canonical_url, phase_label(trial.phases)),
@@ -100,16 +96,26 @@ def render_trial_page(session: Session, nct_id: str) -> str:
     )
 
 
-def cached_trial_page(session: Session, nct_id: str) -> RenderedPage | None:
-    """The page from the per-process cache, re-rendered whenever the trial or the FAQs change."""
+def cached_trial_page(session: Session, nct_id: str) -> bytes | None:
+    """The page from the per-process cache, re-rendered whenever the trial or the FAQs change.
+
+    The only per-visitor part is the contact form's CSRF token: the cached page is kept in two pieces
+    around it, and each response joins them with this visitor's token.
+    """
     version = page_version(session, nct_id)
     if version is None:
         return None
     key = (nct_id, version, str(get_locale()))
     cache: FragmentCache = current_app.extensions["trial_page_cache"]
 
-    def render() -> RenderedPage:
-        etag = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
-        return RenderedPage(render_trial_page(session, nct_id).encode("utf-8"), etag)
+    def render() -> tuple[bytes, ...]:
+        trial = get_trial(session, nct_id)
+        if trial is None:
+            raise LookupError(nct_id)
+        html = render_trial_page(session, trial, default_contact_panel(trial, CSRF_MARKER))
+        return tuple(part.encode("utf-8") for part in html.split(CSRF_MARKER))
 
-    return cache.get_or_render(key, render)
+    parts = cache.get_or_render(key, render)
+    if len(parts) == 1:
+        return parts[0]
+    return generate_csrf().encode("ascii").join(parts)

@@ -38,11 +38,11 @@ def detail(nct_id: str) -> Response:
         abort(404)
     if canonical_id != nct_id:
         return redirect(url_for("trials.detail", nct_id=canonical_id), code=301)
-    page = cached_trial_page(db.session, canonical_id)
-    if page is None:
+    body = cached_trial_page(db.session, canonical_id)
+    if body is None:
         abort(404)
-    response = make_response(page.body)
+    response = make_response(body)
     response.content_type = "text/html; charset=utf-8"
-    response.set_etag(page.etag)
-    response.headers["Cache-Control"] = "no-cache"
-    return response.make_conditional(request)
+    # The page holds this visitor's form token: browsers may keep it, shared caches may not.
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

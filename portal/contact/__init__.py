@@ -1,0 +1,1 @@
+"""Patients ask the nearest study site to contact them."""

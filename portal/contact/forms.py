@@ -1,0 +1,148 @@
+"""The contact form, validated at the edge: email-validator, phonenumbers, no control characters."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+# Languages a patient can ask to be contacted in: code -> name in that language, so each reader finds theirs.
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Español"),
+    ("zh", "中文"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("it", "Italiano"),
+    ("pt", "Português"),
+    ("ar", "العربية"),
+    ("hi", "हिन्दी"),
+    ("ru", "Русский"),
+    ("ja", "日本語"),
+    ("ko", "한국어"),
+    ("vi", "Tiếng Việt"),
+    ("tl", "Tagalog"),
+    ("pl", "Polski"),
+    ("tr", "Türkçe"),
+]
+LANGUAGE_NAMES = dict(LANGUAGES)
+CONSENT_VERSION = "2026-11-25"
+MAX_NAME = 100
+MAX_MESSAGE = 1000
+
+
+def has_control_characters(text: str) -> bool:
+    """CR, LF, NUL, tabs and other control or format characters (except in the free-text message)."""
+    return any(unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} for ch in text)
+
+
+def strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def no_control_characters(form: FlaskForm, field: Any) -> None:
+    if field.data and has_control_characters(field.data):
+        raise ValidationError(_l("Please remove line breaks and special characters."))
+
+
+def message_characters(form: FlaskForm, field: Any) -> None:
+    """The message may have line breaks, nothing else invisible."""
+    if field.data and any(
+        unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} and ch not in "\n\r" for ch in field.data
+    ):
+        raise ValidationError(_l("Please remove special characters from your message."))
+
+
+def normalised_email(text: str) -> str:
+    """The address as email-validator normalises it; syntax only, no DNS lookups (the site works offline)."""
+    return validate_email(text, check_deliverability=False).normalized
+
+
+def valid_email(form: FlaskForm, field: Any) -> None:
+    try:
+        field.data = normalised_email(field.data or "")
+    except EmailNotValidError as exc:
+        raise ValidationError(_l("Please enter a valid email address, like name@example.com.")) from exc
+
+
+class ContactForm(FlaskForm):
+    place = StringField(
+        _l("Your ZIP code or city"), [Optional(), Length(max=120), no_control_characters], filters=[strip]
+    )
+    latitude = HiddenField()
+    longitude = HiddenField()
+    site = SelectField(_l("Study site"), choices=[], validate_choice=False)
+    first_name = StringField(
+        _l("First name"),
+        [DataRequired(_l("Please enter your first name.")), Length(max=MAX_NAME), no_control_characters],
+        filters=[strip],
+        render_kw={"autocomplete": "given-name"},
+    )
+    last_name = StringField(
+        _l("Last name"),
+        [DataRequired(_l("Please enter your last name.")), Length(max=MAX_NAME), no_control_characters],
+        filters=[strip],
+        render_kw={"autocomplete": "family-name"},
+    )
+    email = EmailField(
+        _l("Email"),
+        [DataRequired(_l("Please enter your email address.")), Length(max=254), no_control_characters, valid_email],
+        filters=[strip],
+        render_kw={"autocomplete": "email"},
+    )
+    phone = TelField(
+        _l("Phone number"),
+        [DataRequired(_l("Please enter your phone number.")), Length(max=40), no_control_characters],
+        filters=[strip],
+        render_kw={"autocomplete": "tel"},
+    )
+    language = SelectField(
+        _l("Preferred language"),
+        choices=[SelectChoice("", _l("No preference")), *(SelectChoice(code, name) for code, name in LANGUAGES)],
+        validators=[Optional()],
+    )
+    message = TextAreaField(_l("Message (optional)"), [Optional(), Length(max=MAX_MESSAGE), message_characters])
+    consent = BooleanField(
+        _l("I agree that these details are shared with the study team at the site I chose, so they can contact me."),
+        [DataRequired(_l("Please tick this box so we can share your details with the study team."))],
+    )
+    # A field people never see; bots fill in every field they find.
+    website = StringField(_l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
+
+    def __init__(self, *args: Any, phone_region: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.phone_region = phone_region
+        self.phone_e164: str | None = None
+
+    def validate_phone(self, field: Any) -> None:
+        try:
+            number = phonenumbers.parse(field.data or "", self.phone_region)
+        except phonenumbers.NumberParseException as exc:
+            raise ValidationError(_l("Please enter a phone number we can call, with the area code.")) from exc
+        if not phonenumbers.is_valid_number(number):
+            raise ValidationError(
+                _l(
+                    "This phone number does not look right. "
+                    "Numbers from another country start with + and the country code."
+                )
+            )
+        self.phone_e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def validate_language(self, field: Any) -> None:
+        if field.data and field.data not in LANGUAGE_NAMES:
+            raise ValidationError(_l("Please choose a language from the list."))

@@ -1,0 +1,233 @@
+"""Contact requests: which sites a patient can choose, who receives the request, and writing it safely."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from email_validator import EmailNotValidError
+from flask import current_app, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.contact.forms import CONSENT_VERSION, LANGUAGE_NAMES, normalised_email
+from portal.geo import Place, great_circle_km, uses_miles
+from portal.mail.outbox import add_email
+from portal.mail.rendering import render_email
+from portal.models import ContactRequest, Site, SiteRecipientOverride, Trial
+from portal.models.base import utcnow
+
+RECRUITING = "RECRUITING"
+DUPLICATE_WINDOW = timedelta(hours=24)
+KM_PER_MILE = 1.609344
+
+
+class ContactError(ValueError):
+    """A request that cannot be accepted as it stands (a site that is not recruiting, say)."""
+
+
+@dataclass(frozen=True)
+class SiteChoice:
+    site: Site
+    distance_km: float | None
+
+    @property
+    def selectable(self) -> bool:
+        return self.site.status == RECRUITING
+
+    @property
+    def distance(self) -> tuple[int, str] | None:
+        """(number, unit) rounded for people: miles where the site's country uses them, else km."""
+        if self.distance_km is None:
+            return None
+        if uses_miles(self.site.country):
+            return round(self.distance_km / KM_PER_MILE), "mi"
+        return round(self.distance_km), "km"
+
+
+def site_choices(sites: list[Site], place: Place | None) -> list[SiteChoice]:
+    """Recruiting sites first, nearest first when we know where the patient is; sites without coordinates last."""
+
+    def distance(site: Site) -> float | None:
+        if place is None or site.latitude is None or site.longitude is None:
+            return None
+        return great_circle_km(place.latitude, place.longitude, site.latitude, site.longitude)
+
+    choices = [SiteChoice(site, distance(site)) for site in sites]
+
+    def order(choice: SiteChoice) -> tuple[bool, bool, float, str, str, str]:
+        site = choice.site
+        return (
+            not choice.selectable,
+            choice.distance_km is None,
+            choice.distance_km or 0.0,
+            (site.country or "").casefold(),
+            (site.city or "").casefold(),
+            (site.facility or "").casefold(),
+        )
+
+    return sorted(choices, key=order)
+
+
+def has_recruiting_site(sites: list[Site]) -> bool:
+    return any(site.status == RECRUITING for site in sites)
+
+
+def _valid_address(text: str | None) -> str | None:
+    if not text:
+        return None
+    try:
+        return normalised_email(text)
+    except EmailNotValidError:
+        return None
+
+
+def recipients_for(session: Session, trial: Trial, site: Site) -> tuple[list[str], bool]:
+    """Who receives a request for this site, chosen by the server. The bool says a phone call is needed."""
+    override = session.scalar(select(SiteRecipientOverride).where(SiteRecipientOverride.site_id == site.id))
+    if override and override.emails:
+        return list(override.emails), False
+    for role in ("CONTACT", "PRINCIPAL_INVESTIGATOR"):
+        for contact in site.contacts:
+            if contact.get("role") == role and (address := _valid_address(contact.get("email"))):
+                return [address], False
+    for contact in trial.central_contacts:
+        if address := _valid_address(contact.get("email")):
+            return [address], False
+    return [current_app.config["PORTAL_TEAM_EMAIL"]], True
+
+
+@dataclass(frozen=True)
+class PatientDetails:
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    language: str | None
+    message: str | None
+
+
+@dataclass(frozen=True)
+class Submission:
+    request: ContactRequest
+    created: bool
+    outbox_rows: list[tuple[int, int]]
+
+
+def recent_duplicate(session: Session, trial: Trial, site: Site, email: str, now: datetime) -> ContactRequest | None:
+    return session.scalar(
+        select(ContactRequest)
+        .where(
+            ContactRequest.trial_id == trial.id,
+            ContactRequest.site_id == site.id,
+            ContactRequest.email == email,
+            ContactRequest.created_at >= now - DUPLICATE_WINDOW,
+        )
+        .order_by(ContactRequest.created_at.desc())
+        .limit(1)
+    )
+
+
+def submit_contact_request(
+    session: Session, trial: Trial, site: Site, details: PatientDetails, now: datetime | None = None
+) -> Submission:
+    """Store the request and its two emails in the caller's transaction (flushed, not committed)."""
+    now = now or utcnow()
+    if site.trial_id != trial.id:
+        raise ContactError("that site does not belong to this trial")
+    if site.status != RECRUITING:
+        raise ContactError("that site is not recruiting")
+    existing = recent_duplicate(session, trial, site, details.email, now)
+    if existing is not None:
+        return Submission(existing, False, [])
+    recipients, needs_call = recipients_for(session, trial, site)
+    request = ContactRequest(
+        public_id=secrets.token_urlsafe(16),
+        trial_id=trial.id,
+        site_id=site.id,
+        facility_name=site.facility or trial.brief_title,
+        first_name=details.first_name,
+        last_name=details.last_name,
+        email=details.email,
+        phone=details.phone,
+        language=details.language,
+        message=details.message,
+        consent_at=now,
+        consent_version=CONSENT_VERSION,
+        status="new",
+        recipients=recipients,
+        needs_phone_call=needs_call,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(request)
+    session.flush()
+    base = current_app.config["PORTAL_BASE_URL"]
+    context = {
+        "contact": request,
+        "trial": trial,
+        "site": site,
+        "language_name": LANGUAGE_NAMES.get(details.language or ""),
+        "trial_url": base + url_for("trials.detail", nct_id=trial.nct_id),
+        "portal_name": current_app.config["PORTAL_NAME"],
+        "portal_team_email": current_app.config["PORTAL_TEAM_EMAIL"],
+        "needs_phone_call": needs_call,
+    }
+    to_site = add_email(
+        session,
+        kind="contact_site",
+        recipients=recipients,
+        email=render_email("contact_site", **context),
+        reply_to=details.email,
+        contact_request_id=request.id,
+    )
+    to_patient = add_email(
+        session,
+        kind="contact_patient",
+        recipients=[details.email],
+        email=render_email("contact_patient", **context),
+        reply_to=current_app.config["PORTAL_TEAM_EMAIL"],
+        contact_request_id=request.id,
+    )
+    session.flush()
+    return Submission(request, True, [(to_site.id, 0), (to_patient.id, 0)])
+
+
+def find_site(session: Session, trial: Trial, site_id: str | None) -> Site | None:
+    """A site of this trial by id; another trial's site id finds nothing."""
+    if not site_id or not site_id.isdigit():
+        return None
+    return session.scalar(select(Site).where(Site.id == int(site_id), Site.trial_id == trial.id))
+
+
+def request_for_confirmation(session: Session, trial: Trial, public_id: str | None) -> ContactRequest | None:
+    if not public_id:
+        return None
+    return session.scalar(
+        select(ContactRequest).where(ContactRequest.public_id == public_id, ContactRequest.trial_id == trial.id)
+    )
+
+
+def set_site_recipients(session: Session, nct_id: str, facility: str, emails: list[str]) -> int:
+    """Operator override of a site's recipients; returns how many sites of that name were changed."""
+    addresses = []
+    for text in emails:
+        address = _valid_address(text)
+        if address is None:
+            raise ContactError(f"{text!r} is not a valid email address")
+        addresses.append(address)
+    trial = session.scalar(select(Trial).where(Trial.nct_id == nct_id.strip().upper()))
+    if trial is None:
+        raise ContactError(f"no trial {nct_id} has been imported")
+    sites = [s for s in trial.sites if (s.facility or "").casefold() == facility.strip().casefold()]
+    if not sites:
+        raise ContactError(f"trial {trial.nct_id} has no site called {facility!r}")
+    for site in sites:
+        override = session.scalar(select(SiteRecipientOverride).where(SiteRecipientOverride.site_id == site.id))
+        if override is None:
+            session.add(SiteRecipientOverride(site_id=site.id, emails=addresses))
+        else:
+            override.emails = addresses
+    session.flush()
+    return len(sites)

@@ -1,0 +1,141 @@
+"""Routes: find the nearest site and send a contact request (POST), then the confirmation (GET)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError, generate_csrf
+from werkzeug.wrappers import Response
+
+from portal.contact.forms import ContactForm
+from portal.contact.panel import ContactPanel
+from portal.contact.services import (
+    ContactError,
+    PatientDetails,
+    find_site,
+    has_recruiting_site,
+    request_for_confirmation,
+    site_choices,
+    submit_contact_request,
+)
+from portal.extensions import db, limiter
+from portal.geo import Place, country_code, resolve_place
+from portal.mail.dispatch import dispatch_after_commit
+from portal.models import Trial
+from portal.trials.page import render_trial_page
+from portal.trials.services import get_trial
+
+bp = Blueprint("contact", __name__)
+
+SENT_KEY = "contact_sent"
+
+
+def _ip_limit() -> str:
+    return current_app.config["CONTACT_RATE_LIMIT_IP"]
+
+
+def _recipient_limit() -> str:
+    return current_app.config["CONTACT_RATE_LIMIT_EMAIL"]
+
+
+def _recipient_key() -> str:
+    """Limits mail to one address however many IPs send it (the patient copy goes to whatever is typed)."""
+    return "contact-email:" + (request.form.get("email") or "").strip().casefold()[:254]
+
+
+def _browser_place(form: ContactForm) -> Place | None:
+    try:
+        lat, lon = float(form.latitude.data or ""), float(form.longitude.data or "")
+    except ValueError:
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return Place(lat, lon, gettext("your location"), "")
+
+
+def _trial_or_404(nct_id: str) -> Trial:
+    trial = get_trial(db.session, nct_id.strip().upper())
+    if trial is None:
+        abort(404)
+    return trial
+
+
+def _page(trial: Trial, panel: ContactPanel, status: int) -> tuple[str, int]:
+    return render_trial_page(db.session, trial, panel), status
+
+
+@bp.post("/trials/<nct_id>/contact")
+@limiter.limit(_ip_limit)
+@limiter.limit(_recipient_limit, key_func=_recipient_key, deduct_when=lambda response: response.status_code == 302)
+def submit(nct_id: str) -> Response | tuple[str, int]:
+    trial = _trial_or_404(nct_id)
+    sites = list(trial.sites)
+    if not has_recruiting_site(sites):
+        abort(404)
+    site = find_site(db.session, trial, request.form.get("site"))
+    form = ContactForm(phone_region=country_code(site.country) if site else None)
+    place = _browser_place(form) or resolve_place(form.place.data)
+    choices = site_choices(sites, place)
+    panel = ContactPanel(form, choices, generate_csrf(), place.label if place else None)
+    nearest = next((c for c in choices if c.selectable), None)
+
+    if request.form.get("action") == "locate":
+        form.latitude.data = form.longitude.data = ""
+        if form.place.data and place is None:
+            form.place.errors = [gettext("We could not find that place. Try a 5-digit US ZIP code or a city name.")]
+        panel.selected = str(nearest.site.id) if nearest and place else (str(site.id) if site else None)
+        return _page(trial, panel, 200)
+
+    panel.selected = str(site.id) if site else None
+    valid = form.validate_on_submit()
+    if form.website.data:
+        abort(400)  # the honeypot: nothing is stored or sent
+    if site is None or site.status != "RECRUITING":
+        form.site.errors = [gettext("Please choose a study site that is recruiting.")]
+        valid = False
+    if not valid:
+        return _page(trial, panel, 422)
+    assert site is not None and form.phone_e164 is not None
+    details = PatientDetails(
+        first_name=form.first_name.data,
+        last_name=form.last_name.data,
+        email=form.email.data,
+        phone=form.phone_e164,
+        language=form.language.data or None,
+        message=(form.message.data or "").strip() or None,
+    )
+    try:
+        submission = submit_contact_request(db.session, trial, site, details)
+    except ContactError:
+        form.site.errors = [gettext("Please choose a study site that is recruiting.")]
+        return _page(trial, panel, 422)
+    db.session.commit()  # stored before we say "sent"
+    dispatch_after_commit(submission.outbox_rows)
+    session[SENT_KEY] = submission.request.public_id
+    return redirect(url_for("contact.sent", nct_id=trial.nct_id))
+
+
+@bp.errorhandler(CSRFError)
+def form_expired_page(error: CSRFError) -> tuple[str, int]:
+    """A form sent with a missing or stale token: show it again with the values kept and a fresh token."""
+    trial = _trial_or_404((request.view_args or {}).get("nct_id", ""))
+    sites = list(trial.sites)
+    if not has_recruiting_site(sites):
+        abort(404)
+    form = ContactForm(meta={"csrf": False})
+    form.consent.data = False  # consent is given again, on a form we know was ours
+    site = find_site(db.session, trial, request.form.get("site"))
+    panel = ContactPanel(form, site_choices(sites, None), generate_csrf(), selected=str(site.id) if site else None)
+    form.site.errors = [
+        gettext("This form was open too long or came from elsewhere. Please check it and send it again.")
+    ]
+    return _page(trial, panel, 400)
+
+
+@bp.get("/trials/<nct_id>/contact/sent")
+def sent(nct_id: str) -> Response | str:
+    trial = _trial_or_404(nct_id)
+    contact_request = request_for_confirmation(db.session, trial, session.get(SENT_KEY))
+    if contact_request is None:
+        return redirect(url_for("trials.detail", nct_id=trial.nct_id))
+    return render_template("contact/sent.html", trial=trial, contact=contact_request)

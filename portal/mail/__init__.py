@@ -1,0 +1,1 @@
+"""Email: the outbox, rendering, SMTP delivery, background dispatch and a local catcher."""

@@ -1,0 +1,96 @@
+"""Commands: `outbox status|retry|deliver`, `worker` and `mail-catcher`."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from redis.exceptions import RedisError
+from rq import SimpleWorker
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal.extensions import db
+from portal.mail import outbox
+from portal.mail.catcher import serve
+from portal.mail.dispatch import enqueue_ids, mail_queue
+from portal.models.outbox import FAILED, OutboxEmail
+
+log = logging.getLogger(__name__)
+outbox_cli = AppGroup("outbox", help="See and retry the mail waiting in the outbox.")
+
+
+@outbox_cli.command("status")
+def status_command() -> None:
+    """Count messages by status and list the failed ones (no addresses or contents)."""
+    counts = dict(
+        db.session.execute(select(OutboxEmail.status, func.count()).group_by(OutboxEmail.status)).tuples().all()
+    )
+    for name in ("pending", "sending", "sent", "failed"):
+        click.echo(f"{name:8} {counts.get(name, 0)}")
+    failed = db.session.scalars(select(OutboxEmail).where(OutboxEmail.status == FAILED).order_by(OutboxEmail.id))
+    for row in failed:
+        click.echo(f"failed #{row.id} {row.kind}, {row.attempts} attempts, last error: {row.last_error}")
+
+
+@outbox_cli.command("retry")
+def retry_command() -> None:
+    """Send failed messages again, starting now."""
+    count = outbox.retry_failed(db.session)
+    click.echo(f"{count} failed messages queued again.")
+    if current_app.config["OUTBOX_DELIVERY"] == "rq" and count:
+        enqueue_ids(current_app._get_current_object(), outbox.due_ids(db.session))  # type: ignore[attr-defined]
+
+
+@outbox_cli.command("deliver")
+def deliver_command() -> None:
+    """Send everything that is due now, in this process."""
+    outcomes = outbox.deliver_due(db.session)
+    sent = sum(1 for o in outcomes if o.status == "sent")
+    click.echo(f"{sent} sent, {len(outcomes) - sent} not sent.")
+
+
+def _sweep_forever(app: Flask, stop: threading.Event) -> None:
+    """Queue due rows every few seconds: retries, rows the web could not queue (Redis down), dead workers' rows."""
+    interval = app.config["OUTBOX_SWEEP_SECONDS"]
+    while not stop.is_set():
+        with app.app_context():
+            try:
+                enqueue_ids(app, outbox.due_ids(db.session))
+            except (RedisError, SQLAlchemyError) as exc:
+                log.warning("outbox sweep failed (%s); trying again in %ss", type(exc).__name__, interval)
+            finally:
+                db.session.remove()
+        stop.wait(interval)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run an RQ worker for the mail queue (needs REDIS_URL). Start as many as you like."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config["REDIS_URL"]:
+        raise click.ClickException("REDIS_URL is not set: without Redis the web process delivers mail itself.")
+    stop = threading.Event()
+    sweeper = threading.Thread(target=_sweep_forever, args=(app, stop), name="outbox-sweep", daemon=True)
+    sweeper.start()
+    queue = mail_queue(app)
+    try:
+        SimpleWorker([queue], connection=queue.connection).work(burst=burst, logging_level="INFO")
+    finally:
+        stop.set()
+
+
+@click.command("mail-catcher")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8025, show_default=True, type=int)
+@click.option("--directory", default=None, help="Where to keep .eml files (default: instance/mail).")
+@with_appcontext
+def mail_catcher_command(host: str, port: int, directory: str | None) -> None:
+    """Run a local SMTP server that saves every message as an .eml file, for development."""
+    serve(Path(directory) if directory else Path(current_app.instance_path) / "mail", host, port)

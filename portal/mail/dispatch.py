@@ -1,0 +1,115 @@
+"""After a commit, get new outbox rows moving: RQ when Redis is configured, else a thread in this process."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+
+from flask import Flask, current_app
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+from rq.job import Job
+
+from portal.extensions import db
+from portal.mail import outbox
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "mail"
+
+
+def redis_connection(app: Flask) -> Redis:
+    if "redis" not in app.extensions:
+        app.extensions["redis"] = Redis.from_url(
+            app.config["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2
+        )
+    return app.extensions["redis"]
+
+
+def mail_queue(app: Flask) -> Queue:
+    return Queue(QUEUE_NAME, connection=redis_connection(app))
+
+
+def deliver_email_job(email_id: int) -> str | None:
+    """The RQ job: claim and send one row. Runs inside the worker's app context."""
+    try:
+        outcome = outbox.deliver_one(db.session, email_id)
+        return outcome.status if outcome else None
+    finally:
+        db.session.remove()
+
+
+def enqueue_ids(app: Flask, rows: Iterable[tuple[int, int]]) -> int:
+    """Queue a job per (id, attempts); a job already waiting for the same attempt is not queued twice."""
+    queue = mail_queue(app)
+    count = 0
+    for email_id, attempts in rows:
+        job_id = f"outbox-{email_id}-{attempts}"
+        if Job.exists(job_id, connection=queue.connection):
+            continue
+        queue.enqueue(deliver_email_job, email_id, job_id=job_id, result_ttl=600, failure_ttl=86400)
+        count += 1
+    return count
+
+
+class LocalDelivery:
+    """Without Redis: one daemon thread per process sends due mail when woken, and sweeps every few seconds."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.wake_up = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def started(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wake(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="outbox-delivery", daemon=True)
+                self._thread.start()
+        self.wake_up.set()
+
+    def _run(self) -> None:
+        interval = self.app.config["OUTBOX_SWEEP_SECONDS"]
+        while True:
+            self.wake_up.wait(timeout=interval)
+            self.wake_up.clear()
+            with self.app.app_context():
+                try:
+                    outbox.deliver_due(db.session)
+                except Exception:  # keep the thread alive through database hiccups; rows stay in the outbox
+                    log.exception("outbox delivery round failed; will try again")
+                finally:
+                    db.session.remove()
+
+
+def dispatch_after_commit(new_rows: Iterable[tuple[int, int]]) -> None:
+    """Called after the commit that wrote outbox rows. Never raises: the rows are safe in the database."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    mode = app.config["OUTBOX_DELIVERY"]
+    if mode == "rq":
+        try:
+            enqueue_ids(app, new_rows)
+        except RedisError as exc:
+            log.warning("could not queue mail (%s); the worker's sweep will pick it up", type(exc).__name__)
+    elif mode == "thread":
+        app.extensions["local_delivery"].wake()
+
+
+def init_dispatch(app: Flask) -> None:
+    delivery = LocalDelivery(app)
+    app.extensions["local_delivery"] = delivery
+    if app.config["OUTBOX_DELIVERY"] != "thread":
+        return
+
+    @app.before_request
+    def start_delivery_thread() -> None:
+        # Started by the first request, not at import or app creation, so forking servers get one per worker;
+        # its first round sends anything left from before a restart.
+        if not delivery.started:
+            delivery.wake()

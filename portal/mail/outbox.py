@@ -1,0 +1,218 @@
+"""Outbox rows: written with the change that causes them, claimed atomically, sent once, retried with backoff."""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from flask_mail import Message
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from portal.mail.rendering import RenderedEmail
+from portal.mail.smtp import DeliveryError, send_bytes
+from portal.models.base import utcnow
+from portal.models.outbox import FAILED, PENDING, SENDING, SENT, OutboxEmail
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RETRY_DELAYS = (30, 120, 600, 1800, 7200)
+# A row left in "sending" longer than this (a worker died mid-send) is claimed again.
+DEFAULT_CLAIM_LEASE = timedelta(minutes=5)
+
+
+def retry_delays(config: Mapping[str, Any]) -> tuple[int, ...]:
+    return tuple(config.get("OUTBOX_RETRY_DELAYS") or DEFAULT_RETRY_DELAYS)
+
+
+def add_email(
+    session: Session,
+    *,
+    kind: str,
+    recipients: list[str],
+    email: RenderedEmail,
+    reply_to: str | None = None,
+    contact_request_id: int | None = None,
+) -> OutboxEmail:
+    """Write one message to the outbox; it leaves only after the caller's transaction commits."""
+    domain = current_app.config["MAIL_MESSAGE_ID_DOMAIN"]
+    row = OutboxEmail(
+        message_id=f"<{secrets.token_hex(16)}@{domain}>",
+        kind=kind,
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        recipients=recipients,
+        reply_to=reply_to,
+        subject=email.subject,
+        body_text=email.text,
+        body_html=email.html,
+        status=PENDING,
+        attempts=0,
+        next_attempt_at=utcnow(),
+        contact_request_id=contact_request_id,
+    )
+    session.add(row)
+    return row
+
+
+def _due(now: datetime, lease: timedelta) -> Any:
+    return or_(
+        and_(OutboxEmail.status == PENDING, OutboxEmail.next_attempt_at <= now),
+        and_(OutboxEmail.status == SENDING, OutboxEmail.claimed_at < now - lease),
+    )
+
+
+def due_ids(session: Session, now: datetime | None = None, limit: int = 500) -> list[tuple[int, int]]:
+    """(id, attempts) of rows ready to send, including ones a dead worker left half-sent."""
+    now = now or utcnow()
+    lease = current_app.config.get("OUTBOX_CLAIM_LEASE", DEFAULT_CLAIM_LEASE)
+    rows = session.execute(
+        select(OutboxEmail.id, OutboxEmail.attempts)
+        .where(_due(now, lease))
+        .order_by(OutboxEmail.next_attempt_at)
+        .limit(limit)
+    )
+    return [(row_id, attempts) for row_id, attempts in rows.tuples()]
+
+
+def claim(session: Session, email_id: int, now: datetime | None = None) -> str | None:
+    """Claim one row with a conditional update: of two workers racing, exactly one gets it. Commits."""
+    now = now or utcnow()
+    lease = current_app.config.get("OUTBOX_CLAIM_LEASE", DEFAULT_CLAIM_LEASE)
+    token = secrets.token_hex(16)
+    result = session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.id == email_id, _due(now, lease))
+        .values(status=SENDING, claimed_at=now, claim_token=token)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return token if result.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def claim_due(session: Session, limit: int = 20, now: datetime | None = None) -> list[tuple[int, str]]:
+    """Claim up to `limit` due rows. PostgreSQL: FOR UPDATE SKIP LOCKED; elsewhere a conditional update each."""
+    now = now or utcnow()
+    if session.get_bind().dialect.name == "postgresql":
+        lease = current_app.config.get("OUTBOX_CLAIM_LEASE", DEFAULT_CLAIM_LEASE)
+        ids = list(
+            session.scalars(
+                select(OutboxEmail.id)
+                .where(_due(now, lease))
+                .order_by(OutboxEmail.next_attempt_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        token = secrets.token_hex(16)
+        if ids:
+            session.execute(
+                update(OutboxEmail)
+                .where(OutboxEmail.id.in_(ids))
+                .values(status=SENDING, claimed_at=now, claim_token=token)
+                .execution_options(synchronize_session=False)
+            )
+        session.commit()
+        return [(email_id, token) for email_id in ids]
+    claimed = []
+    for email_id, _attempts in due_ids(session, now, limit):
+        token = claim(session, email_id, now)
+        if token:
+            claimed.append((email_id, token))
+    return claimed
+
+
+def build_message(row: OutboxEmail) -> bytes:
+    message = Message(
+        subject=row.subject,
+        recipients=list(row.recipients),
+        body=row.body_text,
+        html=row.body_html,
+        sender=row.sender,
+        reply_to=row.reply_to,
+        charset="utf-8",
+    )
+    message.msgId = row.message_id
+    return message.as_bytes()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    email_id: int
+    status: str
+
+
+def _next_attempt(attempts: int, delays: tuple[int, ...], now: datetime) -> datetime | None:
+    """When to try again after `attempts` failed tries; None when the retries are used up."""
+    if attempts > len(delays):
+        return None
+    base = delays[attempts - 1]
+    return now + timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311  (jitter, not security)
+
+
+def send_claimed(session: Session, email_id: int, token: str) -> Outcome | None:
+    """Send a row this worker claimed, then record the result (only if the claim is still ours). Commits."""
+    row = session.get(OutboxEmail, email_id)
+    if row is None or row.claim_token != token or row.status != SENDING:
+        return None
+    config = current_app.config
+    attempts = row.attempts + 1
+    now = utcnow()
+    values: dict[str, Any] = {"attempts": attempts, "claim_token": None}
+    try:
+        refused = send_bytes(config, row.sender, list(row.recipients), build_message(row))
+    except DeliveryError as exc:
+        retry_at = None if exc.permanent else _next_attempt(attempts, retry_delays(config), now)
+        values.update(last_error=str(exc)[:500])
+        if retry_at is None:
+            values.update(status=FAILED)
+            log.error("outbox email %s failed for good after %s attempts: %s", email_id, attempts, exc)
+        else:
+            values.update(status=PENDING, next_attempt_at=retry_at)
+            log.warning("outbox email %s not sent (attempt %s), retrying later: %s", email_id, attempts, exc)
+    else:
+        values.update(status=SENT, sent_at=now, last_error=f"refused: {len(refused)} recipients" if refused else None)
+        log.info("outbox email %s sent (%s)", email_id, row.kind)
+    session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.id == email_id, OutboxEmail.claim_token == token)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return Outcome(email_id, values.get("status", PENDING))
+
+
+def deliver_one(session: Session, email_id: int) -> Outcome | None:
+    token = claim(session, email_id)
+    return send_claimed(session, email_id, token) if token else None
+
+
+def deliver_due(session: Session, limit: int = 20) -> list[Outcome]:
+    """Claim and send what is due now, in batches; returns what happened to each row."""
+    outcomes = []
+    while True:
+        batch = claim_due(session, limit)
+        if not batch:
+            return outcomes
+        for email_id, token in batch:
+            outcome = send_claimed(session, email_id, token)
+            if outcome:
+                outcomes.append(outcome)
+
+
+def retry_failed(session: Session) -> int:
+    """Put failed rows back in the queue, due now, with a fresh set of attempts."""
+    result = session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.status == FAILED)
+        .values(status=PENDING, attempts=0, next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount  # type: ignore[attr-defined]

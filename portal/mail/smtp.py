@@ -1,0 +1,45 @@
+"""Hand one message to the SMTP server, with a timeout, and say whether a failure is worth retrying."""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Mapping
+from typing import Any
+
+
+class DeliveryError(Exception):
+    """The message was not accepted. `permanent` failures are not retried."""
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def _code_error(code: int, what: str) -> DeliveryError:
+    return DeliveryError(f"{what}: SMTP {code}", permanent=500 <= code < 600)
+
+
+def send_bytes(config: Mapping[str, Any], sender: str, recipients: list[str], message: bytes) -> list[str]:
+    """Send through the configured server; returns the recipients the server refused (when some were accepted)."""
+    host, port = config["MAIL_SERVER"], config["MAIL_PORT"]
+    timeout = config["MAIL_TIMEOUT"]
+    smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    try:
+        # Flask-Mail opens connections without a timeout; a server that accepts and never answers
+        # would block the sender for ever, so we open the connection ourselves.
+        with smtp_class(host, port, timeout=timeout) as smtp:
+            if config["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+            refused = smtp.sendmail(sender, recipients, message)
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        permanent = all(500 <= code < 600 for code in codes)
+        raise DeliveryError(f"all recipients refused: SMTP {sorted(set(codes))}", permanent=permanent) from exc
+    except smtplib.SMTPResponseException as exc:
+        raise _code_error(exc.smtp_code, type(exc).__name__) from exc
+    except (OSError, smtplib.SMTPException) as exc:
+        # Refused connection, timeout, dropped connection: the server may be back later.
+        raise DeliveryError(f"{type(exc).__name__}: {exc}"[:300], permanent=False) from exc
+    return sorted(refused)

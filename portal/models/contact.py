@@ -1,0 +1,66 @@
+"""A patient's request to be contacted by a study site, and operator overrides of who receives them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import Base, JSONType, TimestampMixin, UTCDateTime
+
+if TYPE_CHECKING:
+    from portal.models.trial import Site, Trial
+
+CONTACT_STATUSES = (
+    "new",
+    "contacted",
+    "pre-screening",
+    "scheduled",
+    "enrolled",
+    "not eligible",
+    "unreachable",
+    "withdrawn",
+)
+
+
+class ContactRequest(TimestampMixin, Base):
+    __tablename__ = "contact_requests"
+    __table_args__ = (Index("ix_contact_requests_dedupe", "trial_id", "site_id", "email", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # An unguessable handle for links; the numeric id never leaves the server.
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)
+    # The site row can disappear in a later import; the facility name below keeps what the patient chose.
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="SET NULL"), index=True)
+    facility_name: Mapped[str] = mapped_column(Text)
+    first_name: Mapped[str] = mapped_column(Text)
+    last_name: Mapped[str] = mapped_column(Text)
+    email: Mapped[str] = mapped_column(String(320))
+    phone: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str | None] = mapped_column(String(20))
+    message: Mapped[str | None] = mapped_column(Text)
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    consent_version: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    recipients: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    needs_phone_call: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    trial: Mapped[Trial] = relationship()
+    site: Mapped[Site | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ContactRequest {self.id} trial={self.trial_id} site={self.site_id}>"
+
+
+class SiteRecipientOverride(TimestampMixin, Base):
+    """Addresses an operator set for a site; they replace the ones in the registry record."""
+
+    __tablename__ = "site_recipient_overrides"
+    __table_args__ = (UniqueConstraint("site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    emails: Mapped[list[str]] = mapped_column(JSONType)
