@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import smtplib
 import socket
 from collections.abc import Iterator
+from email import message_from_bytes
+from email.message import Message
+from email.policy import default
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
@@ -32,14 +38,80 @@ def shared_dir(path: Path) -> Path:
     return path
 
 
+ALLOWED_SMTP_PORTS: set[int] = set()
+
+
 @pytest.fixture(autouse=True)
-def no_smtp(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A test that reaches for SMTP without its own server fixture fails instead of mailing anyone."""
+def no_stray_smtp(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test may only talk SMTP to a test server it started (or to a port it knows is closed)."""
+    real_connect = smtplib.SMTP.connect
 
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("this test tried to open an SMTP connection without an SMTP test server")
+    def guarded(self: smtplib.SMTP, host: str = "localhost", port: int = 0, source_address: object = None):  # type: ignore[no-untyped-def]
+        if host not in {"127.0.0.1", "localhost"} or port not in ALLOWED_SMTP_PORTS:
+            raise AssertionError(f"this test tried SMTP to {host}:{port}, which is no test server of its own")
+        return real_connect(self, host, port, source_address)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("smtplib.SMTP.connect", refuse)
+    monkeypatch.setattr(smtplib.SMTP, "connect", guarded)
+
+
+class RecordingHandler:
+    """An aiosmtpd handler that keeps what it receives, and can be told to refuse or stall."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.refuse: dict[str, str] = {}  # recipient -> SMTP reply, e.g. "550 No such user"
+        self.stall_seconds = 0.0
+        self.data_reply: str | None = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]  # noqa: N802
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+        if self.stall_seconds:
+            await asyncio.sleep(self.stall_seconds)
+        if self.data_reply:
+            return self.data_reply
+        self.messages.append(message_from_bytes(envelope.original_content or envelope.content, policy=default))
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 Message accepted"
+
+
+class SmtpServer:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.handler = RecordingHandler()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def messages(self) -> list[Message]:
+        return self.handler.messages
+
+
+@pytest.fixture
+def smtp_server(app: Flask) -> Iterator[SmtpServer]:
+    """A real SMTP server on 127.0.0.1 that the app is configured to use for this test."""
+    server = SmtpServer(free_port())
+    ALLOWED_SMTP_PORTS.add(server.port)
+    old = {key: app.config[key] for key in ("MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_TIMEOUT=3)
+    server.start()
+    yield server
+    server.stop()
+    app.config.update(old)
+    ALLOWED_SMTP_PORTS.discard(server.port)
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:

@@ -115,6 +115,7 @@ class ContactForm(FlaskForm):
         _l("Preferred language"),
         choices=[SelectChoice("", _l("No preference")), *(SelectChoice(code, name) for code, name in LANGUAGES)],
         validators=[Optional()],
+        validate_choice=False,  # checked below, with a plain message
     )
     message = TextAreaField(_l("Message (optional)"), [Optional(), Length(max=MAX_MESSAGE), message_characters])
     consent = BooleanField(

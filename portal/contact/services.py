@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError
 from flask import current_app, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.contact.forms import CONSENT_VERSION, LANGUAGE_NAMES, normalised_email
@@ -121,7 +121,7 @@ def recent_duplicate(session: Session, trial: Trial, site: Site, email: str, now
         .where(
             ContactRequest.trial_id == trial.id,
             ContactRequest.site_id == site.id,
-            ContactRequest.email == email,
+            func.lower(ContactRequest.email) == email.lower(),
             ContactRequest.created_at >= now - DUPLICATE_WINDOW,
         )
         .order_by(ContactRequest.created_at.desc())

@@ -118,10 +118,10 @@ def submit(nct_id: str) -> Response | tuple[str, int]:
 @bp.errorhandler(CSRFError)
 def form_expired_page(error: CSRFError) -> tuple[str, int]:
     """A form sent with a missing or stale token: show it again with the values kept and a fresh token."""
-    trial = _trial_or_404((request.view_args or {}).get("nct_id", ""))
-    sites = list(trial.sites)
-    if not has_recruiting_site(sites):
-        abort(404)
+    trial = get_trial(db.session, (request.view_args or {}).get("nct_id", "").strip().upper())
+    sites = list(trial.sites) if trial else []
+    if trial is None or not has_recruiting_site(sites):
+        return render_template("errors/error.html", error=error, code=400), 400
     form = ContactForm(meta={"csrf": False})
     form.consent.data = False  # consent is given again, on a form we know was ours
     site = find_site(db.session, trial, request.form.get("site"))

@@ -1,0 +1,40 @@
+"""Filling in the contact form as a browser would: read the page, keep the token, post."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+TRIAL = "NCT04012996"  # 33 US sites, recruiting, with site contact emails
+VALID = {
+    "action": "send",
+    "first_name": "José",
+    "last_name": "Müller-李",
+    "email": "jose.muller@example.org",
+    "phone": "(312) 555-0142",
+    "language": "es",
+    "message": "Evenings are best.\nThank you!",
+    "consent": "y",
+}
+
+
+def page_form(client: FlaskClient, nct_id: str = TRIAL) -> tuple[str, str, str]:
+    """(html, csrf token, the preselected site id) of a trial page."""
+    html = client.get(f"/trials/{nct_id}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    site = re.search(r'<option value="(\d+)" selected', html)
+    assert token and site, "the trial page has no contact form"
+    return html, token.group(1), site.group(1)
+
+
+def post_contact(client: FlaskClient, nct_id: str = TRIAL, **fields: str | None) -> TestResponse:
+    _html, token, site = page_form(client, nct_id)
+    data = {**VALID, "csrf_token": token, "site": site, **fields}
+    return client.post(f"/trials/{nct_id}/contact", data={k: v for k, v in data.items() if v is not None})
+
+
+def field_errors(html: str) -> dict[str, str]:
+    """Error messages shown beside each field, by field id."""
+    return dict(re.findall(r'<p class="field-error" id="([\w]+)-error">([^<]+)</p>', html))

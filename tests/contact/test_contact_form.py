@@ -1,0 +1,243 @@
+"""The patient's path through the contact form, and every way it can go wrong."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import ContactRequest, OutboxEmail, Site
+from tests.contact.helpers import TRIAL, VALID, field_errors, page_form, post_contact
+
+
+@pytest.fixture(autouse=True)
+def trial(import_demo) -> None:  # type: ignore[no-untyped-def]
+    import_demo(TRIAL, "NCT04267848", "NCT02210780")  # recruiting, very large, completed
+
+
+def counts(app: Flask) -> tuple[int, int]:
+    with app.app_context():
+        return (
+            db.session.scalar(select(func.count()).select_from(ContactRequest)) or 0,
+            db.session.scalar(select(func.count()).select_from(OutboxEmail)) or 0,
+        )
+
+
+def test_the_section_is_on_recruiting_trials_only(client: FlaskClient) -> None:
+    html, _token, _site = page_form(client)
+    assert "Get in touch with the nearest study center" in html
+    for label in (
+        "Your ZIP code or city",
+        "Study site",
+        "First name",
+        "Last name",
+        "Email",
+        "Phone number",
+        "Preferred language",
+    ):
+        assert f">{label}" in html
+    assert "Please do not write medical details here" in html
+    completed = client.get("/trials/NCT02210780").get_data(as_text=True)
+    assert "Get in touch with the nearest study center" not in completed
+    assert client.post("/trials/NCT02210780/contact", data={}).status_code in {400, 404}
+
+
+def test_a_valid_request_is_stored_then_confirmed(app: Flask, client: FlaskClient) -> None:
+    response = post_contact(client)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/trials/{TRIAL}/contact/sent")
+    with app.app_context():
+        request = db.session.scalar(select(ContactRequest))
+        assert request is not None
+        assert (request.first_name, request.last_name) == ("José", "Müller-李")
+        assert request.email == "jose.muller@example.org"
+        assert request.phone == "+13125550142"
+        assert request.language == "es"
+        assert request.status == "new"
+        assert request.consent_at is not None and request.consent_version
+        facility, email = request.facility_name, request.email
+        kinds = sorted(db.session.scalars(select(OutboxEmail.kind)))
+    assert kinds == ["contact_patient", "contact_site"]
+
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert (
+        f"We have submitted the contact information you provided to the research team at {facility}. "
+        f"A copy of the message has been sent to {email}." in page.replace("&#39;", "'")
+    )
+    assert "{{" not in page and "What happens next" in page
+    assert "Would you like to be notified about other trials?" in page
+
+
+def test_a_refresh_of_the_confirmation_sends_nothing_more(app: Flask, client: FlaskClient) -> None:
+    location = post_contact(client).headers["Location"]
+    for _ in range(3):
+        assert client.get(location).status_code == 200
+    assert counts(app) == (1, 2)
+
+
+def test_the_confirmation_is_only_for_the_browser_that_sent(app: Flask, client: FlaskClient) -> None:
+    location = post_contact(client).headers["Location"]
+    other = app.test_client()
+    response = other.get(location)
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/trials/{TRIAL}")
+
+
+def test_the_same_person_again_within_a_day_creates_no_second_request(app: Flask, client: FlaskClient) -> None:
+    first = post_contact(client)
+    second = post_contact(client, email="JOSE.MULLER@example.org", first_name="Jose")
+    assert first.status_code == second.status_code == 302
+    assert counts(app) == (1, 2)
+    assert "We have submitted" in client.get(second.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("first_name", "", "Please enter your first name."),
+        ("first_name", "   ", "Please enter your first name."),
+        ("last_name", "", "Please enter your last name."),
+        ("first_name", "Ann\r\nBcc: spam@example.org", "Please remove line breaks"),
+        ("last_name", "Smith\x00", "Please remove line breaks"),
+        ("first_name", "x" * 101, "Field cannot be longer than 100 characters."),
+        ("email", "", "Please enter your email address."),
+        ("email", "not-an-email", "Please enter a valid email address"),
+        ("email", "a@b", "Please enter a valid email address"),
+        ("email", "ann@example.org\nBcc: x@example.org", "Please remove line breaks"),
+        ("phone", "", "Please enter your phone number."),
+        ("phone", "12", "This phone number does not look right"),
+        ("phone", "+44 20 7946 09", "This phone number does not look right"),
+        ("phone", "call me", "Please enter a phone number we can call"),
+        ("language", "xx", "Please choose a language from the list."),
+        ("message", "hello\x1b[31m", "Please remove special characters from your message."),
+        ("message", "x" * 1001, "Field cannot be longer than 1000 characters."),
+        ("consent", None, "Please tick this box"),
+    ],
+)
+def test_bad_input_is_shown_beside_the_field_and_changes_nothing(
+    app: Flask, client: FlaskClient, field: str, value: str | None, message: str
+) -> None:
+    response = post_contact(client, **{field: value})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    errors = field_errors(html)
+    assert message in errors.get(field, ""), errors
+    assert 'class="error-summary"' in html
+    # The other values are kept.
+    if field != "last_name":
+        assert 'value="Müller-李"' in html
+    if field != "email":
+        assert 'value="jose.muller@example.org"' in html
+    assert counts(app) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [
+        ("José", "Müller"),
+        ("李", "小龙"),
+        ("Σωκράτης", "Παπαδόπουλος"),
+        ("Nguyễn", "Thị Minh"),
+        ("Æsa", "O'Brien-Núñez"),
+    ],
+)
+def test_names_in_any_script_are_welcome(app: Flask, client: FlaskClient, first: str, last: str) -> None:
+    assert post_contact(client, first_name=first, last_name=last).status_code == 302
+    with app.app_context():
+        stored = db.session.scalar(select(ContactRequest))
+        assert stored is not None and (stored.first_name, stored.last_name) == (first, last)
+
+
+def test_international_numbers_are_accepted(app: Flask, client: FlaskClient) -> None:
+    assert post_contact(client, phone="+44 20 7946 0958").status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(ContactRequest.phone)) == "+442079460958"
+
+
+def test_a_site_that_is_not_recruiting_or_of_another_trial_cannot_be_chosen(app: Flask, client: FlaskClient) -> None:
+    with app.app_context():
+        closed = db.session.scalar(select(Site.id).where(Site.status != "RECRUITING").limit(1))
+        other_trial_site = db.session.scalar(
+            select(Site.id).where(Site.status == "RECRUITING", Site.trial.has(nct_id="NCT04267848")).limit(1)
+        )
+    for site_id in (str(closed), str(other_trial_site), "999999", "abc", ""):
+        response = post_contact(client, site=site_id)
+        assert response.status_code == 422
+        assert "Please choose a study site that is recruiting." in field_errors(response.get_data(as_text=True))["site"]
+    assert counts(app) == (0, 0)
+
+
+def test_the_honeypot_stores_nothing(app: Flask, client: FlaskClient) -> None:
+    assert post_contact(client, website="http://spam.example").status_code == 400
+    assert counts(app) == (0, 0)
+
+
+def test_csrf_is_enforced_and_the_form_comes_back_with_its_values(app: Flask, client: FlaskClient) -> None:
+    _html, _token, site = page_form(client)
+    response = client.post(f"/trials/{TRIAL}/contact", data={**VALID, "site": site, "csrf_token": "forged"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Please check it and send it again" in html
+    assert 'value="jose.muller@example.org"' in html
+    assert re.search(r'name="csrf_token" value="[^"]{20,}"', html)
+    assert counts(app) == (0, 0)
+
+
+def test_finding_the_nearest_site_reorders_on_the_server(client: FlaskClient) -> None:
+    _html, token, site = page_form(client)
+    response = client.post(
+        f"/trials/{TRIAL}/contact",
+        data={"csrf_token": token, "action": "locate", "place": "90210", "site": site, "first_name": "Ann"},
+    )
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    options = re.findall(r'<option value="(\d+)"( selected)?>([^<]+)</option>', html)
+    distances = [int(m) for m in re.findall(r"\((\d+) miles?\)", " ".join(label for _, _, label in options))]
+    assert distances == sorted(distances) and distances[0] < 20
+    assert options[0][1] == " selected"  # the nearest is preselected
+    assert "Sites nearest to Beverly Hills, CA 90210 come first." in html
+    assert 'value="Ann"' in html
+    assert field_errors(html) == {}
+
+
+def test_the_browser_location_reorders_too(client: FlaskClient) -> None:
+    _html, token, site = page_form(client)
+    html = client.post(
+        f"/trials/{TRIAL}/contact",
+        data={"csrf_token": token, "action": "locate", "latitude": "41.88", "longitude": "-87.63", "site": site},
+    ).get_data(as_text=True)
+    first = re.search(r'<option value="\d+" selected>([^<]+)</option>', html)
+    assert first is not None and "miles)" in first.group(1)
+
+
+def test_an_unknown_place_says_so(client: FlaskClient) -> None:
+    _html, token, site = page_form(client)
+    response = client.post(
+        f"/trials/{TRIAL}/contact", data={"csrf_token": token, "action": "locate", "place": "Xyzzyville", "site": site}
+    )
+    assert response.status_code == 200
+    assert "We could not find that place" in field_errors(response.get_data(as_text=True))["place"]
+
+
+def test_sites_without_coordinates_come_last_and_closed_ones_cannot_be_chosen(client: FlaskClient) -> None:
+    html, token, site = page_form(client, "NCT04267848")
+    html = client.post(
+        "/trials/NCT04267848/contact",
+        data={"csrf_token": token, "action": "locate", "place": "Hagatna, Guam", "site": site},
+    ).get_data(as_text=True)
+    open_group = html.split('<optgroup label="Recruiting now">', 1)[1].split("</optgroup>", 1)[0]
+    labels = re.findall(r"<option value=\"\d+\"[^>]*>([^<]+)</option>", open_group)
+    with_distance = [label for label in labels if re.search(r"\(\d[\d,]* (miles?|km)\)$", label)]
+    assert labels[: len(with_distance)] == with_distance  # every site with a distance comes before any without
+    assert len(with_distance) < len(labels)
+    closed_group = html.split("Not recruiting now (cannot be chosen)", 1)[1].split("</optgroup>", 1)[0]
+    assert closed_group.count("<option disabled>") == 50
+    assert "sites are not recruiting now; all sites are listed under Locations." in html
+
+
+def test_unknown_trials_and_bad_ids_get_404(client: FlaskClient) -> None:
+    _html, token, _site = page_form(client)
+    assert client.post("/trials/NCT99999999/contact", data={"csrf_token": token}).status_code == 404
