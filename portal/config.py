@@ -8,7 +8,6 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +68,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or "no-reply@localhost",
         "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 10),
-        "MAIL_MESSAGE_ID_DOMAIN": os.environ.get("MAIL_MESSAGE_ID_DOMAIN")
-        or urlsplit(os.environ.get("PORTAL_BASE_URL") or "http://localhost").hostname
-        or "localhost",
+        # Default: the host of PORTAL_BASE_URL.
+        "MAIL_MESSAGE_ID_DOMAIN": os.environ.get("MAIL_MESSAGE_ID_DOMAIN") or None,
         # "rq" with Redis, else a delivery thread in the web process; "manual" leaves it to `outbox deliver`.
         "OUTBOX_DELIVERY": os.environ.get("OUTBOX_DELIVERY") or ("rq" if os.environ.get("REDIS_URL") else "thread"),
         "OUTBOX_RETRY_DELAYS": _delays("OUTBOX_RETRY_DELAYS", "30,120,600,1800,7200"),

@@ -60,6 +60,7 @@ class LocalDelivery:
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.wake_up = threading.Event()
+        self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -74,11 +75,22 @@ class LocalDelivery:
                 self._thread.start()
         self.wake_up.set()
 
+    def stop(self, timeout: float = 5.0) -> None:
+        """Finish the current round and end the thread (tests and orderly shutdowns)."""
+        self._stopping.set()
+        self.wake_up.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._thread = None
+        self._stopping.clear()
+
     def _run(self) -> None:
         interval = self.app.config["OUTBOX_SWEEP_SECONDS"]
-        while True:
+        while not self._stopping.is_set():
             self.wake_up.wait(timeout=interval)
             self.wake_up.clear()
+            if self._stopping.is_set():
+                return
             with self.app.app_context():
                 try:
                     outbox.deliver_due(db.session)

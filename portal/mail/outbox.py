@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_mail import Message
@@ -41,7 +42,8 @@ def add_email(
     contact_request_id: int | None = None,
 ) -> OutboxEmail:
     """Write one message to the outbox; it leaves only after the caller's transaction commits."""
-    domain = current_app.config["MAIL_MESSAGE_ID_DOMAIN"]
+    config = current_app.config
+    domain = config["MAIL_MESSAGE_ID_DOMAIN"] or urlsplit(config["PORTAL_BASE_URL"]).hostname or "localhost"
     row = OutboxEmail(
         message_id=f"<{secrets.token_hex(16)}@{domain}>",
         kind=kind,

@@ -1,0 +1,212 @@
+"""Mail through the outbox to a real SMTP server: content, outages, permanent failures, retries."""
+
+from __future__ import annotations
+
+import socket
+import time
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import select, update
+
+from portal.extensions import db
+from portal.mail.outbox import deliver_due
+from portal.models import OutboxEmail
+from portal.models.base import utcnow
+from tests.conftest import ALLOWED_SMTP_PORTS, SmtpServer, free_port
+from tests.contact.helpers import TRIAL, post_contact
+
+
+@pytest.fixture(autouse=True)
+def trial(import_demo) -> None:  # type: ignore[no-untyped-def]
+    import_demo(TRIAL)
+
+
+def deliver(app: Flask) -> list[str]:
+    with app.app_context():
+        outcomes = deliver_due(db.session)
+        db.session.remove()
+    return [o.status for o in outcomes]
+
+
+def rows(app: Flask) -> dict[str, OutboxEmail]:
+    with app.app_context():
+        found = {row.kind: row for row in db.session.scalars(select(OutboxEmail))}
+        db.session.expunge_all()
+    return found
+
+
+def make_due(app: Flask) -> None:
+    with app.app_context():
+        db.session.execute(update(OutboxEmail).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+
+
+def test_both_emails_arrive_with_the_right_headers_and_utf8_names(
+    app: Flask, client: FlaskClient, smtp_server: SmtpServer
+) -> None:
+    assert post_contact(client, first_name="José", last_name="Müller-李").status_code == 302
+    assert smtp_server.messages == []  # nothing is sent inside the request
+
+    assert sorted(deliver(app)) == ["sent", "sent"]
+
+    by_subject = {m["Subject"]: m for m in smtp_server.messages}
+    assert len(by_subject) == 2
+    site = next(m for s, m in by_subject.items() if s.startswith("New contact request for NCT04012996"))
+    patient = next(m for s, m in by_subject.items() if s.startswith("Your request was sent"))
+    assert site["Reply-To"] == "jose.muller@example.org"
+    assert site["To"] == "wwilliams@legacybrainspine.com"
+    assert patient["To"] == "jose.muller@example.org"
+    for message in (site, patient):
+        assert "\n" not in message["Subject"]
+        assert message["Message-ID"].startswith("<") and message["Message-ID"].endswith("@trials.example.org>")
+        text = message.get_body(("plain",)).get_content()
+        html = message.get_body(("html",)).get_content()
+        assert "José" in text and "Müller-李" in text
+        assert "José" in html and "Müller-李" in html
+        assert "{{" not in text + html and "None" not in text
+    site_text = site.get_body(("plain",)).get_content()
+    for expected in (
+        "(312) 555-0142".replace("(312) 555-0142", "+13125550142"),
+        "Español",
+        "Evenings are best.",
+        "NCT04012996",
+    ):
+        assert expected in site_text
+    assert "Legacy Brain and Spine" in patient.get_body(("plain",)).get_content()
+    assert "withdraw" in patient.get_body(("plain",)).get_content()
+
+
+def test_a_facility_name_with_a_newline_never_breaks_the_subject(
+    app: Flask, client: FlaskClient, smtp_server: SmtpServer
+) -> None:
+    with app.app_context():
+        from portal.models import Site
+
+        db.session.execute(update(Site).values(facility="Bad\r\nBcc: victim@example.org Clinic"))
+        db.session.commit()
+    post_contact(client)
+    deliver(app)
+    assert len(smtp_server.messages) == 2
+    for message in smtp_server.messages:
+        assert message["Bcc"] is None
+        assert "\n" not in message["Subject"]
+    assert all("victim@example.org" not in rcpts for _sender, rcpts in smtp_server.handler.envelopes)
+
+
+def test_smtp_down_delays_mail_and_loses_none(app: Flask, client: FlaskClient) -> None:
+    server = SmtpServer(free_port())
+    ALLOWED_SMTP_PORTS.add(server.port)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_TIMEOUT=2)
+    try:
+        response = post_contact(client)
+        assert response.status_code == 302  # the patient is told it was sent: it is stored and will go
+        assert deliver(app) == ["pending", "pending"]  # connection refused: retry later
+        pending = rows(app)
+        assert all(r.attempts == 1 and r.last_error and "Connection" in r.last_error for r in pending.values())
+        assert all(r.next_attempt_at > utcnow() + timedelta(seconds=20) for r in pending.values())
+
+        server.start()
+        assert deliver(app) == []  # not due yet: backoff is respected
+        make_due(app)
+        assert sorted(deliver(app)) == ["sent", "sent"]
+        make_due(app)
+        assert deliver(app) == []  # sent rows are never sent again
+        assert len(server.messages) == 2
+        sent = rows(app)
+        assert {r.message_id for r in sent.values()} == {r.message_id for r in pending.values()}
+        assert {m["Message-ID"] for m in server.messages} == {r.message_id for r in sent.values()}
+    finally:
+        server.stop()
+        ALLOWED_SMTP_PORTS.discard(server.port)
+
+
+def test_a_permanent_refusal_fails_that_row_only(app: Flask, client: FlaskClient, smtp_server: SmtpServer) -> None:
+    smtp_server.handler.refuse["wwilliams@legacybrainspine.com"] = "550 5.1.1 No such user"
+    post_contact(client)
+    deliver(app)
+    result = rows(app)
+    assert result["contact_site"].status == "failed" and result["contact_site"].attempts == 1
+    assert "550" in (result["contact_site"].last_error or "")
+    assert result["contact_patient"].status == "sent"
+
+
+def test_a_temporary_refusal_is_retried_until_the_last_delay_then_failed(
+    app: Flask, client: FlaskClient, smtp_server: SmtpServer, runner: FlaskCliRunner
+) -> None:
+    smtp_server.handler.data_reply = "451 4.3.0 Try again later"
+    app.config["OUTBOX_RETRY_DELAYS"] = (30, 60)
+    try:
+        post_contact(client)
+        for attempt in range(1, 4):
+            make_due(app)
+            deliver(app)
+            states = {r.status for r in rows(app).values()}
+            assert states == ({"failed"} if attempt == 3 else {"pending"}), (attempt, states)
+    finally:
+        app.config["OUTBOX_RETRY_DELAYS"] = (30, 120, 600, 1800, 7200)
+
+    status = runner.invoke(args=["outbox", "status"]).output
+    assert "failed   2" in status and "451" in status
+    assert "jose" not in status.lower()  # no personal data in operator output
+
+    smtp_server.handler.data_reply = None
+    assert "2 failed messages queued again." in runner.invoke(args=["outbox", "retry"]).output
+    assert sorted(deliver(app)) == ["sent", "sent"]
+    assert len(smtp_server.messages) == 2
+
+
+def test_backoff_grows_with_jitter(app: Flask, client: FlaskClient) -> None:
+    port = free_port()  # nothing listens here
+    ALLOWED_SMTP_PORTS.add(port)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    try:
+        post_contact(client)
+        waits = []
+        for _ in range(3):
+            make_due(app)
+            before = utcnow()
+            deliver(app)
+            waits.append(min((r.next_attempt_at - before).total_seconds() for r in rows(app).values()))
+    finally:
+        ALLOWED_SMTP_PORTS.discard(port)
+    assert 30 * 0.8 - 1 <= waits[0] <= 30 * 1.2 + 1
+    assert 120 * 0.8 - 1 <= waits[1] <= 120 * 1.2 + 1
+    assert 600 * 0.8 - 1 <= waits[2] <= 600 * 1.2 + 1
+
+
+def test_a_server_that_never_answers_times_out(app: Flask, client: FlaskClient) -> None:
+    """A server that accepts the connection and says nothing must not hold a sender for ever."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(5)
+    port = silent.getsockname()[1]
+    ALLOWED_SMTP_PORTS.add(port)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=1)
+    try:
+        post_contact(client)
+        started = time.monotonic()
+        assert deliver(app) == ["pending", "pending"]
+        assert time.monotonic() - started < 5
+        assert all("timed out" in (r.last_error or "") for r in rows(app).values())
+    finally:
+        silent.close()
+        ALLOWED_SMTP_PORTS.discard(port)
+
+
+def test_without_redis_the_web_process_delivers_in_the_background(
+    app: Flask, client: FlaskClient, smtp_server: SmtpServer
+) -> None:
+    app.config["OUTBOX_DELIVERY"] = "thread"
+    try:
+        assert post_contact(client).status_code == 302
+        deadline = time.monotonic() + 10
+        while len(smtp_server.messages) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        app.config["OUTBOX_DELIVERY"] = "manual"
+        app.extensions["local_delivery"].stop()
+    assert len(smtp_server.messages) == 2
+    assert {r.status for r in rows(app).values()} == {"sent"}
