@@ -71,10 +71,12 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
-        if self.stall_seconds:
-            await asyncio.sleep(self.stall_seconds)
-        if self.data_reply:
-            return self.data_reply
+        # Decided on arrival: a stalled message keeps the reply it was given even if the test moves on.
+        reply, stall = self.data_reply, self.stall_seconds
+        if stall:
+            await asyncio.sleep(stall)
+        if reply:
+            return reply
         self.messages.append(message_from_bytes(envelope.original_content or envelope.content, policy=default))
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 Message accepted"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from portal.contact.forms import CONSENT_VERSION, LANGUAGE_NAMES, normalised_email
 from portal.geo import Place, great_circle_km, uses_miles
-from portal.mail.outbox import add_email
+from portal.mail.outbox import add_email, delivery_key
 from portal.mail.rendering import render_email
 from portal.models import ContactRequest, Site, SiteRecipientOverride, Trial
 from portal.models.base import utcnow
@@ -112,7 +112,7 @@ class PatientDetails:
 class Submission:
     request: ContactRequest
     created: bool
-    outbox_rows: list[tuple[int, int]]
+    outbox_rows: list[tuple[int, str]]
 
 
 def recent_duplicate(session: Session, trial: Trial, site: Site, email: str, now: datetime) -> ContactRequest | None:
@@ -191,7 +191,7 @@ def submit_contact_request(
         contact_request_id=request.id,
     )
     session.flush()
-    return Submission(request, True, [(to_site.id, 0), (to_patient.id, 0)])
+    return Submission(request, True, [(to_site.id, delivery_key(0, None)), (to_patient.id, delivery_key(0, None))])
 
 
 def find_site(session: Session, trial: Trial, site_id: str | None) -> Site | None:

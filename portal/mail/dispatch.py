@@ -10,7 +10,8 @@ from flask import Flask, current_app
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
-from rq.job import Job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 from portal.extensions import db
 from portal.mail import outbox
@@ -21,11 +22,12 @@ QUEUE_NAME = "mail"
 
 
 def redis_connection(app: Flask) -> Redis:
-    if "redis" not in app.extensions:
-        app.extensions["redis"] = Redis.from_url(
-            app.config["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2
-        )
-    return app.extensions["redis"]
+    """One client per URL and app; short timeouts so a Redis outage never holds up a patient's request."""
+    clients: dict[str, Redis] = app.extensions.setdefault("redis", {})
+    url = app.config["REDIS_URL"]
+    if url not in clients:
+        clients[url] = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    return clients[url]
 
 
 def mail_queue(app: Flask) -> Queue:
@@ -41,14 +43,20 @@ def deliver_email_job(email_id: int) -> str | None:
         db.session.remove()
 
 
-def enqueue_ids(app: Flask, rows: Iterable[tuple[int, int]]) -> int:
-    """Queue a job per (id, attempts); a job already waiting for the same attempt is not queued twice."""
+WAITING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+
+
+def enqueue_ids(app: Flask, rows: Iterable[tuple[int, str]]) -> int:
+    """Queue a job per (id, delivery key), unless a job for that same delivery is still waiting or running."""
     queue = mail_queue(app)
     count = 0
-    for email_id, attempts in rows:
-        job_id = f"outbox-{email_id}-{attempts}"
-        if Job.exists(job_id, connection=queue.connection):
-            continue
+    for email_id, key in rows:
+        job_id = f"outbox-{email_id}-{key}"
+        try:
+            if Job.fetch(job_id, connection=queue.connection).get_status() in WAITING:
+                continue
+        except NoSuchJobError:
+            pass
         queue.enqueue(deliver_email_job, email_id, job_id=job_id, result_ttl=600, failure_ttl=86400)
         count += 1
     return count

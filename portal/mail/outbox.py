@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_mail import Message
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from portal.mail.rendering import RenderedEmail
@@ -69,17 +71,25 @@ def _due(now: datetime, lease: timedelta) -> Any:
     )
 
 
-def due_ids(session: Session, now: datetime | None = None, limit: int = 500) -> list[tuple[int, int]]:
-    """(id, attempts) of rows ready to send, including ones a dead worker left half-sent."""
+def due_ids(session: Session, now: datetime | None = None, limit: int = 500) -> list[tuple[int, str]]:
+    """(id, delivery key) of rows ready to send, including ones a dead worker left half-sent.
+
+    The key changes with every attempt and every expired claim, so a queue can tell a new
+    delivery of a row from a job for the same delivery that is already waiting.
+    """
     now = now or utcnow()
     lease = current_app.config.get("OUTBOX_CLAIM_LEASE", DEFAULT_CLAIM_LEASE)
     rows = session.execute(
-        select(OutboxEmail.id, OutboxEmail.attempts)
+        select(OutboxEmail.id, OutboxEmail.attempts, OutboxEmail.claimed_at)
         .where(_due(now, lease))
         .order_by(OutboxEmail.next_attempt_at)
         .limit(limit)
     )
-    return [(row_id, attempts) for row_id, attempts in rows.tuples()]
+    return [(row_id, delivery_key(attempts, claimed_at)) for row_id, attempts, claimed_at in rows.tuples()]
+
+
+def delivery_key(attempts: int, claimed_at: datetime | None) -> str:
+    return f"{attempts}-{int(claimed_at.timestamp() * 1000) if claimed_at else 0}"
 
 
 def claim(session: Session, email_id: int, now: datetime | None = None) -> str | None:
@@ -122,7 +132,7 @@ def claim_due(session: Session, limit: int = 20, now: datetime | None = None) ->
         session.commit()
         return [(email_id, token) for email_id in ids]
     claimed = []
-    for email_id, _attempts in due_ids(session, now, limit):
+    for email_id, _key in due_ids(session, now, limit):
         token = claim(session, email_id, now)
         if token:
             claimed.append((email_id, token))
@@ -161,13 +171,17 @@ def send_claimed(session: Session, email_id: int, token: str) -> Outcome | None:
     """Send a row this worker claimed, then record the result (only if the claim is still ours). Commits."""
     row = session.get(OutboxEmail, email_id)
     if row is None or row.claim_token != token or row.status != SENDING:
+        session.rollback()
         return None
     config = current_app.config
     attempts = row.attempts + 1
-    now = utcnow()
+    sender, recipients, kind, message = row.sender, list(row.recipients), row.kind, build_message(row)
+    # No transaction stays open while we talk to the mail server.
+    session.commit()
     values: dict[str, Any] = {"attempts": attempts, "claim_token": None}
+    now = utcnow()
     try:
-        refused = send_bytes(config, row.sender, list(row.recipients), build_message(row))
+        refused = send_bytes(config, sender, recipients, message)
     except DeliveryError as exc:
         retry_at = None if exc.permanent else _next_attempt(attempts, retry_delays(config), now)
         values.update(last_error=str(exc)[:500])
@@ -179,15 +193,28 @@ def send_claimed(session: Session, email_id: int, token: str) -> Outcome | None:
             log.warning("outbox email %s not sent (attempt %s), retrying later: %s", email_id, attempts, exc)
     else:
         values.update(status=SENT, sent_at=now, last_error=f"refused: {len(refused)} recipients" if refused else None)
-        log.info("outbox email %s sent (%s)", email_id, row.kind)
-    session.execute(
-        update(OutboxEmail)
-        .where(OutboxEmail.id == email_id, OutboxEmail.claim_token == token)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
+        log.info("outbox email %s sent (%s)", email_id, kind)
+    _record(session, email_id, token, values)
     return Outcome(email_id, values.get("status", PENDING))
+
+
+def _record(session: Session, email_id: int, token: str, values: dict[str, Any], tries: int = 5) -> None:
+    """Write the result, retrying a busy database: after a send, losing this write would mean sending twice."""
+    for attempt in range(1, tries + 1):
+        try:
+            session.execute(
+                update(OutboxEmail)
+                .where(OutboxEmail.id == email_id, OutboxEmail.claim_token == token)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            session.commit()
+            return
+        except OperationalError:
+            session.rollback()
+            if attempt == tries:
+                raise
+            time.sleep(0.05 * 2**attempt)
 
 
 def deliver_one(session: Session, email_id: int) -> Outcome | None:

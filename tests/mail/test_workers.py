@@ -1,0 +1,208 @@
+"""Real RQ worker processes on Redis: racing workers send once, a killed worker loses nothing, outages heal."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from redis import Redis
+from sqlalchemy import func, select
+
+from portal import create_app
+from portal.extensions import db
+from portal.mail.dispatch import enqueue_ids
+from portal.mail.outbox import add_email
+from portal.mail.rendering import RenderedEmail
+from portal.models import ContactRequest, OutboxEmail
+from tests.conftest import REPO, SmtpServer, free_port
+from tests.contact.helpers import TRIAL, post_contact
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def redis_db() -> Iterator[Redis]:
+    client = Redis.from_url(REDIS_URL)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+class Workers:
+    def __init__(self, app: Flask, smtp: SmtpServer, tmp_path: Path) -> None:
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "REDIS_URL": REDIS_URL,
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": str(smtp.port),
+            "MAIL_TIMEOUT": "5",
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "PORTAL_BASE_URL": app.config["PORTAL_BASE_URL"],
+            "OUTBOX_SWEEP_SECONDS": "1",
+            "OUTBOX_CLAIM_LEASE_SECONDS": "3",
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.tmp_path = tmp_path
+        self.processes: list[tuple[subprocess.Popen[bytes], Path]] = []
+        self.files: list[BinaryIO] = []
+
+    def start(self) -> subprocess.Popen[bytes]:
+        log = self.tmp_path / f"worker-{len(self.processes)}.log"
+        output = log.open("wb")
+        self.files.append(output)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "portal", "worker"],
+            cwd=REPO,
+            env=self.env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        self.processes.append((process, log))
+        return process
+
+    def logs(self) -> list[str]:
+        return [log.read_text(errors="replace") for _process, log in self.processes]
+
+    def stop(self) -> None:
+        for process, _log in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process, _log in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for output in self.files:
+            output.close()
+
+
+@pytest.fixture
+def workers(app: Flask, smtp_server: SmtpServer, redis_db: Redis, tmp_path: Path) -> Iterator[Workers]:
+    pool = Workers(app, smtp_server, tmp_path)
+    yield pool
+    pool.stop()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+def count_status(app: Flask, status: str) -> int:
+    with app.app_context():
+        value = db.session.scalar(select(func.count()).where(OutboxEmail.status == status)) or 0
+        db.session.remove()
+        return value
+
+
+def write_emails(app: Flask, count: int) -> list[int]:
+    with app.app_context():
+        rows = [
+            add_email(
+                db.session,
+                kind="test",
+                recipients=[f"person{i}@example.org"],
+                email=RenderedEmail(f"Message {i}", f"Hello {i}", f"<p>Hello {i}</p>"),
+            )
+            for i in range(count)
+        ]
+        db.session.commit()
+        ids = [row.id for row in rows]
+        db.session.remove()
+    return ids
+
+
+def test_two_racing_workers_send_every_message_exactly_once(
+    app: Flask, smtp_server: SmtpServer, workers: Workers
+) -> None:
+    workers.start()
+    workers.start()
+    assert wait_until(lambda: all("Listening on mail" in log for log in workers.logs())), workers.logs()
+    ids = write_emails(app, 30)
+    app.config["REDIS_URL"] = REDIS_URL
+    try:
+        # Every message queued twice, as a retry and a sweep might both do: the claim must keep it single.
+        enqueue_ids(app, [(i, "first") for i in ids] + [(i, "again") for i in ids])
+    finally:
+        app.config["REDIS_URL"] = None
+
+    assert wait_until(lambda: count_status(app, "sent") == 30), workers.logs()
+    time.sleep(1.5)  # let the duplicate jobs and a sweep run too
+
+    subjects = sorted(m["Subject"] for m in smtp_server.messages)
+    assert subjects == sorted(f"Message {i}" for i in range(30))
+    assert len({m["Message-ID"] for m in smtp_server.messages}) == 30
+    logs = workers.logs()
+    assert all("deliver_email_job" in log for log in logs), "both workers should have taken jobs"
+
+
+def test_a_worker_killed_mid_send_loses_nothing(app: Flask, smtp_server: SmtpServer, workers: Workers) -> None:
+    smtp_server.handler.stall_seconds = 30
+    smtp_server.handler.data_reply = "451 4.3.0 stalled"  # the stalled attempt is never accepted
+    write_emails(app, 1)
+    doomed = workers.start()
+    assert wait_until(lambda: count_status(app, "sending") == 1), workers.logs()
+    time.sleep(0.5)
+    doomed.send_signal(signal.SIGKILL)  # kill -9, mid-send
+    doomed.wait()
+    smtp_server.handler.stall_seconds = 0
+    smtp_server.handler.data_reply = None
+
+    workers.start()  # its sweep finds the row whose claim has expired
+    assert wait_until(lambda: count_status(app, "sent") == 1, timeout=30), workers.logs()
+    assert [m["Subject"] for m in smtp_server.messages] == ["Message 0"]
+
+
+def test_redis_down_the_request_is_stored_and_sent_when_redis_returns(
+    app: Flask, client: FlaskClient, smtp_server: SmtpServer, workers: Workers, import_demo
+) -> None:  # type: ignore[no-untyped-def]
+    import_demo(TRIAL)
+    app.config.update(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", OUTBOX_DELIVERY="rq")
+    try:
+        response = post_contact(client)
+    finally:
+        app.config.update(REDIS_URL=None, OUTBOX_DELIVERY="manual")
+    assert response.status_code == 302
+    assert count_status(app, "pending") == 2
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ContactRequest)) == 1
+
+    workers.start()  # Redis is back: the worker's sweep queues what is due
+    assert wait_until(lambda: count_status(app, "sent") == 2), workers.logs()
+    assert len(smtp_server.messages) == 2
+
+
+def test_database_down_gives_a_clear_503_and_never_says_sent(app: Flask) -> None:
+    broken = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://127.0.0.1:{free_port()}/nothing",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "OUTBOX_DELIVERY": "manual",
+        }
+    )
+    client = broken.test_client()
+    page = client.get(f"/trials/{TRIAL}")
+    assert page.status_code == 503
+    response = client.post(f"/trials/{TRIAL}/contact", data={"action": "send", "first_name": "Ann"})
+    assert response.status_code == 503
+    html = response.get_data(as_text=True)
+    assert "have NOT been sent" in html
+    assert "We have submitted" not in html
