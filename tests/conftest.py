@@ -22,7 +22,7 @@ from sqlalchemy import text
 from portal import create_app
 from portal.ctgov.importer import ImportSummary, import_records
 from portal.ctgov.sources import expand_paths, read_file
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.models import Base
 
 REPO = Path(__file__).resolve().parents[1]
@@ -137,7 +137,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": url,
             "PORTAL_BASE_URL": "https://trials.example.org",
-            "RATELIMIT_ENABLED": False,
+            "RATELIMIT_ENABLED": True,
+            # Generous by default; the rate-limit tests lower them.
+            "CONTACT_RATE_LIMIT_IP": "1000 per minute",
+            "CONTACT_RATE_LIMIT_EMAIL": "1000 per minute",
             "OUTBOX_DELIVERY": "manual",
         }
     )
@@ -164,6 +167,7 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(table.delete())
     app.extensions["trial_page_cache"].clear()
+    limiter.reset()
 
 
 @pytest.fixture

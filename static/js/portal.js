@@ -1,9 +1,39 @@
 // Progressive enhancement only: every page works without this file.
 (function () {
   "use strict";
-  // Open the locations group that holds a linked site (e.g. #locations after a search).
+
+  // Open the first locations group when someone follows a link to #locations.
   if (window.location.hash === "#locations") {
     var first = document.querySelector("#locations details");
     if (first) { first.open = true; }
+  }
+
+  // "Use my location": ask the browser where the reader is, then let the server order the sites.
+  var button = document.querySelector(".js-use-location");
+  if (button && "geolocation" in navigator) {
+    var form = button.form;
+    var status = form.querySelector(".js-location-status");
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      status.textContent = button.getAttribute("data-finding");
+      navigator.geolocation.getCurrentPosition(
+        function (position) {
+          form.querySelector(".js-latitude").value = position.coords.latitude.toFixed(4);
+          form.querySelector(".js-longitude").value = position.coords.longitude.toFixed(4);
+          form.querySelector(".js-locate").click();
+        },
+        function () {
+          status.textContent = button.getAttribute("data-failed");
+        },
+        { timeout: 10000, maximumAge: 600000 }
+      );
+    });
+  }
+
+  // After a reorder or an error, bring the reader back to the form and announce what changed.
+  var summary = document.querySelector(".error-summary");
+  if (summary) {
+    summary.setAttribute("tabindex", "-1");
+    summary.focus();
   }
 })();

@@ -74,8 +74,8 @@ def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
     """Open pages in fresh contexts (e.g. with another viewport); all closed at the end of the test."""
     contexts: list[BrowserContext] = []
 
-    def _new_page(viewport: dict[str, int] | None = None) -> Page:
-        context = browser.new_context(viewport=viewport or dict(DEFAULT_VIEWPORT))
+    def _new_page(viewport: dict[str, int] | None = None, **context_options: object) -> Page:
+        context = browser.new_context(viewport=viewport or dict(DEFAULT_VIEWPORT), **context_options)  # type: ignore[arg-type]
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()

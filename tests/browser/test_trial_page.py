@@ -7,20 +7,17 @@ import re
 from collections.abc import Callable
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from playwright.sync_api import ConsoleMessage, Locator, Page, Request, expect
 
 from portal.extensions import db
 from portal.faqs.defaults import DEFAULT_FAQS
 from portal.faqs.services import seed_default_faqs
+from tests.browser.axe import assert_axe_clean
 
 MODEL_TRIAL = "NCT04012996"  # recruiting, 18 to 69 years, 5 inclusion and 11 exclusion criteria, 33 sites
 BIG_TRIAL = "NCT04267848"  # 1,148 sites: United States (by state) and Guam
 SMALL_SCREEN = {"width": 375, "height": 812}
-BLOCKING_IMPACTS = {"serious", "critical"}
-
-_axe = Axe()
 
 
 def seed_faqs(app: Flask) -> None:
@@ -28,26 +25,6 @@ def seed_faqs(app: Flask) -> None:
         seed_default_faqs(db.session)
         db.session.commit()
         db.session.remove()
-
-
-def assert_axe_clean(page: Page) -> None:
-    """No serious or critical axe-core violation on the page as it is now."""
-    results = _axe.run(page)
-    blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
-    lines = []
-    for violation in blocking:
-        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']} [{violation['helpUrl']}]")
-        for node in violation["nodes"][:5]:
-            lines.append(f"    {', '.join(map(str, node['target']))}: {node['html'][:200]}")
-            summary = (node.get("failureSummary") or "").replace("\n", " ")
-            if summary:
-                lines.append(f"      {summary[:300]}")
-        if len(violation["nodes"]) > 5:
-            lines.append(f"    ... and {len(violation['nodes']) - 5} more elements")
-    if blocking:  # a plain raise keeps the message readable (no repr of the raw axe results)
-        raise AssertionError(
-            f"axe-core found {len(blocking)} serious/critical violation(s) on {page.url}:\n" + "\n".join(lines)
-        )
 
 
 def fact(page: Page, section: str, term: str) -> Locator:
