@@ -29,8 +29,17 @@ demo-data: install
 	$(BIN)/flask --app portal trials import --quiet portal/demo_trials
 	$(BIN)/flask --app portal faqs seed
 
+# Without a mail server configured, a local catcher keeps every email as an .eml file in instance/mail/.
+MAIL_CATCHER_PORT ?= 8025
+
 run: demo-data
 	@echo "The portal runs at http://$(HOST):$(PORT) (Ctrl+C stops it)."
+	@if [ -z "$$MAIL_SERVER" ]; then echo "Emails are kept as .eml files in instance/mail/."; fi
+	@trap 'kill 0' INT TERM EXIT; \
+	if [ -z "$$MAIL_SERVER" ]; then \
+		$(BIN)/flask --app portal mail-catcher --port $(MAIL_CATCHER_PORT) & \
+		export MAIL_SERVER=127.0.0.1 MAIL_PORT=$(MAIL_CATCHER_PORT); \
+	fi; \
 	$(BIN)/flask --app portal run --host $(HOST) --port $(PORT)
 
 # Debian's Chromium for the browser tests; test tools may not download a browser of their own.

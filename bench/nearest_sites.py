@@ -13,6 +13,7 @@ A report: exit 0 whether the target passes or fails, 2 when something did not ru
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import shutil
@@ -48,6 +49,30 @@ def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     rank = max(1, min(len(ordered), round(pct / 100 * len(ordered) + 0.5)))
     return ordered[rank - 1]
+
+
+class GcWatch:
+    """Counts the garbage collector's generation-2 (full) passes and how long they took, via gc.callbacks."""
+
+    def __init__(self) -> None:
+        self.full_passes: list[float] = []  # ms each
+        self._started: float | None = None
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        elif self._started is not None:
+            self.full_passes.append((time.perf_counter() - self._started) * 1000)
+            self._started = None
+
+    def __enter__(self) -> GcWatch:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self)
 
 
 def time_calls(func: Callable[[], Any], runs: int) -> list[float]:
@@ -193,16 +218,21 @@ def main(argv: list[str] | None = None) -> int:
                 ["place", "resolved to", "import ms", "1st call ms", "warm p50 ms", "warm p95 ms", "warm max ms"],
                 left_columns=2,
             )
-            print("import ms = `from portal import geo` in the fresh interpreter; 1st call = the call after it")
+            print(
+                "import ms = `from portal import geo` in a fresh interpreter (imports the portal package: Flask,"
+                " SQLAlchemy, ...); 1st call = the call after it (loads the zipcodes or GeoNames data)"
+            )
 
             print()
             print(f"site_choices(sites, place) over {len(sites):,} sites, {args.runs} runs per place")
             rows = []
             verdicts = []
             cases: list[tuple[str, Any]] = [(repr(p), resolved[p]) for p in places] + [("(no place)", None)]
+            watch = GcWatch()
             for label, place in cases:
                 site_choices(sites, place)  # warm-up, not timed
-                times = time_calls(lambda place=place: site_choices(sites, place), args.runs)
+                with watch:
+                    times = time_calls(lambda place=place: site_choices(sites, place), args.runs)
                 choices = site_choices(sites, place)
                 nearest = next((c for c in choices if c.selectable), None)
                 p95 = percentile(times, 95)
@@ -228,6 +258,15 @@ def main(argv: list[str] | None = None) -> int:
                 )
             print_table(
                 rows, ["place", "located", "p50 ms", "p95 ms", "p99 ms", "max ms", "target p95", "nearest recruiting"]
+            )
+            started = time.perf_counter()
+            gc.collect()
+            full_ms = (time.perf_counter() - started) * 1000
+            longest = max(watch.full_passes, default=0.0)
+            print(
+                f"full (generation-2) GC passes during the timed site_choices runs: {len(watch.full_passes)}, "
+                f"longest {longest:.1f} ms; a gc.collect() now takes {full_ms:.1f} ms over "
+                f"{len(gc.get_objects()):,} tracked objects (the GeoNames/ZIP data stay loaded in every process)"
             )
             unresolved = [p for p in places if resolved[p] is None]
             if unresolved:
