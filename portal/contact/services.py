@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.contact.forms import CONSENT_VERSION, LANGUAGE_NAMES, normalised_email
-from portal.geo import Place, great_circle_km, uses_miles
+from portal.geo import KM_PER_MILE, Place, great_circle_km, uses_miles
 from portal.mail.outbox import add_email, delivery_key
 from portal.mail.rendering import render_email
 from portal.models import ContactRequest, Site, SiteRecipientOverride, Trial
@@ -20,7 +20,6 @@ from portal.models.base import utcnow
 
 RECRUITING = "RECRUITING"
 DUPLICATE_WINDOW = timedelta(hours=24)
-KM_PER_MILE = 1.609344
 
 
 class ContactError(ValueError):
@@ -56,15 +55,14 @@ def site_choices(sites: list[Site], place: Place | None) -> list[SiteChoice]:
 
     choices = [SiteChoice(site, distance(site)) for site in sites]
 
-    def order(choice: SiteChoice) -> tuple[bool, bool, float, str, str, str]:
+    def order(choice: SiteChoice) -> tuple[bool, bool, float, str, str]:
         site = choice.site
         return (
             not choice.selectable,
             choice.distance_km is None,
             choice.distance_km or 0.0,
-            (site.country or "").casefold(),
-            (site.city or "").casefold(),
             (site.facility or "").casefold(),
+            (site.city or "").casefold(),
         )
 
     return sorted(choices, key=order)

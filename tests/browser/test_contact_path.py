@@ -73,6 +73,6 @@ def test_use_my_location_orders_sites_from_the_browser_position(
     button = page.get_by_role("button", name="Use my location")
     expect(button).to_be_visible()  # shown only where JavaScript and geolocation work
     button.click()
-    expect(page.locator(".js-location-status")).to_contain_text("your location")
+    expect(page.locator(".js-location-status")).to_have_text("Sites nearest to your location come first.")
     nearest = page.get_by_label("Study site").locator("option:checked").inner_text()
     assert re.search(r"\(\d+ miles?\)$", nearest), nearest

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import re
 
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.test import TestResponse
+
+from portal.extensions import db
+from portal.models import ContactRequest
 
 TRIAL = "NCT04012996"  # 33 US sites, recruiting, with site contact emails
 VALID = {
@@ -38,3 +43,12 @@ def post_contact(client: FlaskClient, nct_id: str = TRIAL, **fields: str | None)
 def field_errors(html: str) -> dict[str, str]:
     """Error messages shown beside each field, by field id."""
     return dict(re.findall(r'<p class="field-error" id="([\w]+)-error">([^<]+)</p>', html))
+
+
+def stored_request(app: Flask) -> ContactRequest:
+    """The one contact request a test made, detached from the session."""
+    with app.app_context():
+        request = db.session.scalar(select(ContactRequest))
+        assert request is not None
+        db.session.expunge(request)
+        return request

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from portal.extensions import db
 from portal.mail.outbox import deliver_due
 from tests.conftest import SmtpServer
-from tests.contact.helpers import TRIAL, post_contact
+from tests.contact.helpers import TRIAL, post_contact, stored_request
 
 SECRETS = ("Zebulon", "Quackenbush", "zebulon.q@example.org", "5550142", "555-0142", "Evenings")
 
@@ -21,11 +21,10 @@ def test_no_personal_data_in_the_logs(
 ) -> None:  # type: ignore[no-untyped-def]
     import_demo(TRIAL)
     caplog.set_level(logging.DEBUG)
-    smtp_server.handler.refuse["wwilliams@legacybrainspine.com"] = "550 No such user"
-    assert (
-        post_contact(client, first_name="Zebulon", last_name="Quackenbush", email="zebulon.q@example.org").status_code
-        == 302
-    )
+    response = post_contact(client, first_name="Zebulon", last_name="Quackenbush", email="zebulon.q@example.org")
+    assert response.status_code == 302
+    for address in stored_request(app).recipients:
+        smtp_server.handler.refuse[address] = "550 No such user"
     post_contact(client, first_name="Zebulon", email="not an email")  # a rejected form
     with app.app_context():
         deliver_due(db.session)
