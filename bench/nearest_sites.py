@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
 
             # resolve_place, warm: this process has loaded the data once already (first call not counted).
             print()
-            print(f"resolve_place: first call in a fresh interpreter (separate subprocess per place), then warm calls")
+            print("resolve_place: first call in a fresh interpreter (separate subprocess per place), then warm calls")
             rows = []
             resolved = {}
             for place in places:
