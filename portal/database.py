@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session
 
 from portal.extensions import db
 
@@ -22,7 +23,24 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # A transaction that reads before it writes must take the write lock up front on SQLite: otherwise a
+    # commit by another process in between makes its first write fail at once ("database is locked").
+    immediate = conn.get_execution_options().get(WRITE_OPTION)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+WRITE_OPTION = "portal_write_transaction"
+
+
+def begin_write(session: Session | scoped_session[Session]) -> None:
+    """Start the session's transaction as a write transaction (BEGIN IMMEDIATE on SQLite; nothing special elsewhere).
+
+    Call it before the first query of a unit of work that will write.
+    """
+    current = session() if isinstance(session, scoped_session) else session
+    if current.in_transaction():
+        current.commit()
+    current.connection(execution_options={WRITE_OPTION: True})
 
 
 def configure_engine(engine: Engine) -> None:

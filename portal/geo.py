@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -81,13 +83,21 @@ def country_code(name: str | None) -> str | None:
     return _country_codes().get(name.strip().casefold())
 
 
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form: "Hagåtña" and "hagatna" are the same place name."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).strip()
+
+
 @lru_cache(maxsize=1)
 def _city_index() -> dict[str, list[dict[str, Any]]]:
     index: dict[str, list[dict[str, Any]]] = {}
     for city in _geonames().get_cities().values():
-        index.setdefault(city["name"].casefold(), []).append(city)
+        index.setdefault(fold(city["name"]), []).append(city)
     for cities in index.values():
         cities.sort(key=lambda c: -int(c.get("population") or 0))
+    # The place data stays for the life of the process; keep the garbage collector from walking it again.
+    gc.freeze()
     return index
 
 
@@ -107,7 +117,7 @@ def _city_place(text: str) -> Place | None:
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts:
         return None
-    candidates = _city_index().get(parts[0].casefold(), [])
+    candidates = _city_index().get(fold(parts[0]), [])
     if len(parts) > 1:
         qualifier = parts[1].casefold()
         code = country_code(parts[1])

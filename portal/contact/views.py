@@ -18,6 +18,7 @@ from portal.contact.services import (
     site_choices,
     submit_contact_request,
 )
+from portal.database import begin_write
 from portal.extensions import db, limiter
 from portal.geo import Place, country_code, resolve_place
 from portal.mail.dispatch import dispatch_after_commit
@@ -68,6 +69,8 @@ def _page(trial: Trial, panel: ContactPanel, status: int) -> tuple[str, int]:
 @limiter.limit(_ip_limit)
 @limiter.limit(_recipient_limit, key_func=_recipient_key, deduct_when=lambda response: response.status_code == 302)
 def submit(nct_id: str) -> Response | tuple[str, int]:
+    if request.form.get("action") != "locate":
+        begin_write(db.session)  # this request may store a contact request
     trial = _trial_or_404(nct_id)
     sites = list(trial.sites)
     if not has_recruiting_site(sites):

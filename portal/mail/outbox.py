@@ -107,7 +107,7 @@ def claim(session: Session, email_id: int, now: datetime | None = None) -> str |
     return token if result.rowcount == 1 else None  # type: ignore[attr-defined]
 
 
-def claim_due(session: Session, limit: int = 20, now: datetime | None = None) -> list[tuple[int, str]]:
+def claim_due(session: Session, limit: int = 5, now: datetime | None = None) -> list[tuple[int, str]]:
     """Claim up to `limit` due rows. PostgreSQL: FOR UPDATE SKIP LOCKED; elsewhere a conditional update each."""
     now = now or utcnow()
     if session.get_bind().dialect.name == "postgresql":
@@ -131,8 +131,10 @@ def claim_due(session: Session, limit: int = 20, now: datetime | None = None) ->
             )
         session.commit()
         return [(email_id, token) for email_id in ids]
+    candidates = due_ids(session, now, limit)
+    session.commit()  # end the read: each claim below is its own short write transaction
     claimed = []
-    for email_id, _key in due_ids(session, now, limit):
+    for email_id, _key in candidates:
         token = claim(session, email_id, now)
         if token:
             claimed.append((email_id, token))
@@ -222,7 +224,7 @@ def deliver_one(session: Session, email_id: int) -> Outcome | None:
     return send_claimed(session, email_id, token) if token else None
 
 
-def deliver_due(session: Session, limit: int = 20) -> list[Outcome]:
+def deliver_due(session: Session, limit: int = 5) -> list[Outcome]:
     """Claim and send what is due now, in batches; returns what happened to each row."""
     outcomes = []
     while True:

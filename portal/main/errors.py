@@ -30,8 +30,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
     def database_unavailable(error: Exception) -> tuple[str, int]:
-        # The message may hold SQL parameters (personal data): log the type only.
-        log.error("database error: %s", type(error).__name__)
+        # The message may hold SQL parameters (personal data): log only the kind of error.
+        original = getattr(error, "orig", None)
+        detail = getattr(original, "sqlite_errorname", None) or getattr(original, "sqlstate", None)
+        log.error("database error: %s %s %s", type(error).__name__, type(original).__name__, detail or "")
         return render_template("errors/503.html"), 503
 
     @app.errorhandler(InternalServerError)
