@@ -173,10 +173,23 @@ def page_info(url: str) -> PageInfo:
     )
 
 
-def run_wrk(wrk: str, url: str, threads: int, connections: int, duration: int, timeout: str | None) -> WrkResult:
+def session_cookie(url: str) -> str:
+    """The session cookie a first visit to a page with a form gets, as "name=value"."""
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 (loopback URL we built)
+        header = response.headers.get("Set-Cookie") or ""
+    if not header:
+        raise BenchError(f"{url} set no session cookie")
+    return header.split(";", 1)[0]
+
+
+def run_wrk(
+    wrk: str, url: str, threads: int, connections: int, duration: int, timeout: str | None, cookie: str | None = None
+) -> WrkResult:
     cmd = [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"]
     if timeout:
         cmd += ["--timeout", timeout]
+    if cookie:
+        cmd += ["-H", f"Cookie: {cookie}"]
     proc = subprocess.run([*cmd, url], capture_output=True, text=True)  # noqa: S603
     if proc.returncode != 0:
         raise BenchError(f"wrk exited {proc.returncode} on {url}:\n{proc.stdout}\n{proc.stderr}")
@@ -224,6 +237,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
     parser.add_argument(
         "--warmup", type=int, default=2, help="seconds of wrk warm-up per URL, not reported (default 2)"
+    )
+    parser.add_argument(
+        "--returning-visitor",
+        action="store_true",
+        help="send the session cookie a first visit got with every request (default: no cookies, like a first visit)",
     )
     parser.add_argument("--wrk-timeout", default=None, help="wrk --timeout, e.g. 10s (default: wrk's own, 2s)")
     parser.add_argument(
@@ -273,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
             + f"; warm-up {args.warmup} s per URL; wrk and gunicorn share this machine's CPUs"
         )
 
+        cookie = session_cookie(base + TARGETS[1].url) if args.returning_visitor else None
+        if cookie:
+            print("every request carries the session cookie a first visit got (a returning visitor)")
         pages: dict[str, PageInfo] = {}
         for target in TARGETS:
             info = page_info(base + target.url)
@@ -280,13 +301,15 @@ def main(argv: list[str] | None = None) -> int:
                 raise BenchError(f"{target.url} answered {info.status}, not 200:\n{tail(log_path)}")
             pages[target.url] = info
             if args.warmup > 0:
-                run_wrk(wrk, base + target.url, args.threads, args.connections, args.warmup, args.wrk_timeout)
+                run_wrk(wrk, base + target.url, args.threads, args.connections, args.warmup, args.wrk_timeout, cookie)
 
         runs: dict[str, list[WrkResult]] = {target.url: [] for target in TARGETS}
         for _ in range(args.rounds):
             for target in TARGETS:
                 runs[target.url].append(
-                    run_wrk(wrk, base + target.url, args.threads, args.connections, args.duration, args.wrk_timeout)
+                    run_wrk(
+                        wrk, base + target.url, args.threads, args.connections, args.duration, args.wrk_timeout, cookie
+                    )
                 )
         # With several rounds, each URL is reported by its median round (by requests/s).
         results = {url: sorted(rs, key=lambda r: r.requests_per_sec)[len(rs) // 2] for url, rs in runs.items()}

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable
+from functools import lru_cache
 
 from flask import current_app, render_template, url_for
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import text
+from sqlalchemy import Dialect, text
 from sqlalchemy.orm import Session
 
 from portal.cache import FragmentCache
@@ -62,11 +63,22 @@ _PAGE_VERSION_SQL = text(
 )
 
 
+@lru_cache(maxsize=4)
+def _page_version_driver_sql(dialect: Dialect) -> str:
+    """The statement in the driver's own parameter style, compiled once per dialect."""
+    return str(_PAGE_VERSION_SQL.compile(dialect=dialect))
+
+
 def page_version(session: Session, nct_id: str) -> tuple[Hashable, ...] | None:
     """What the page depends on: the trial's version and its FAQs' version. None when there is no such trial."""
-    # A connection straight from the pool: cheaper than going through the ORM session for one read.
-    with session.get_bind().connect() as conn:
-        row = conn.execute(_PAGE_VERSION_SQL, {"nct_id": nct_id}).first()
+    engine = session.get_bind()
+    sql = _page_version_driver_sql(engine.dialect)
+    params: dict[str, str] | tuple[str] = (
+        {"nct_id": nct_id} if engine.dialect.paramstyle in {"named", "pyformat"} else (nct_id,)
+    )
+    # Straight to the driver on a pooled connection: on a cached page this query is most of the work.
+    with engine.connect() as conn:
+        row = conn.exec_driver_sql(sql, params).first()
     return None if row is None else tuple(str(value) for value in row)
 
 
