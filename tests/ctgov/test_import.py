@@ -229,6 +229,7 @@ def test_the_bulk_folder_imports_every_full_record(app: Flask, runner: FlaskCliR
     assert errors
     assert all(any(name in line for name in partial) and "overallStatus is missing" in line for line in errors)
     assert result.exit_code == 1
+    assert "… 1000 records processed" in result.stderr  # progress on a long import
     full_ids: set[str] = set()
     for path in bulk.glob("*.json"):
         data = json.loads(path.read_text())
