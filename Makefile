@@ -35,9 +35,9 @@ MAIL_CATCHER_PORT ?= 8025
 run: demo-data
 	@echo "The portal runs at http://$(HOST):$(PORT) (Ctrl+C stops it)."
 	@if [ -z "$$MAIL_SERVER" ]; then echo "Emails are kept as .eml files in instance/mail/."; fi
-	@trap 'kill 0' INT TERM EXIT; \
-	if [ -z "$$MAIL_SERVER" ]; then \
-		$(BIN)/flask --app portal mail-catcher --port $(MAIL_CATCHER_PORT) & \
+	@if [ -z "$$MAIL_SERVER" ]; then \
+		$(BIN)/flask --app portal mail-catcher --port $(MAIL_CATCHER_PORT) & catcher=$$!; \
+		trap 'kill $$catcher 2>/dev/null' EXIT INT TERM; \
 		export MAIL_SERVER=127.0.0.1 MAIL_PORT=$(MAIL_CATCHER_PORT); \
 	fi; \
 	$(BIN)/flask --app portal run --host $(HOST) --port $(PORT)
