@@ -114,11 +114,12 @@ sites_cli = AppGroup("sites", help="Study sites: who receives their contact requ
 @click.argument("nct_id")
 @click.argument("facility")
 @click.argument("emails", nargs=-1, required=True)
-def set_recipients(nct_id: str, facility: str, emails: tuple[str, ...]) -> None:
+@click.option("--city", help="The site's city, where the trial has several sites of that name.")
+def set_recipients(nct_id: str, facility: str, emails: tuple[str, ...], city: str | None) -> None:
     """Send FACILITY's contact requests for trial NCT_ID to EMAILS instead of the registry's addresses."""
     try:
-        count = set_site_recipients(db.session, nct_id, facility, list(emails))
+        site = set_site_recipients(db.session, nct_id, facility, list(emails), city)
     except ContactError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
-    click.echo(f"Requests for {facility} ({count} site{'s' if count != 1 else ''}) now go to {', '.join(emails)}.")
+    click.echo(f"Requests for {site.facility}, {site.city} now go to {', '.join(emails)}.")

@@ -102,6 +102,11 @@ def is_weak_secret(secret: str | None) -> bool:
 
 def validate_config(config: dict[str, Any]) -> None:
     """Refuse unsafe production settings; give development an explicit throwaway secret."""
+    delivery = config.get("OUTBOX_DELIVERY")
+    if delivery not in {"rq", "thread", "manual"}:
+        raise ConfigError(f"OUTBOX_DELIVERY must be rq, thread or manual, not {delivery!r}")
+    if delivery == "rq" and not config.get("REDIS_URL"):
+        raise ConfigError("OUTBOX_DELIVERY=rq needs REDIS_URL")
     if config.get("PORTAL_ENV") == PRODUCTION:
         if is_weak_secret(config.get("SECRET_KEY")):
             raise ConfigError(

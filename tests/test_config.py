@@ -56,6 +56,14 @@ def test_retry_delays_must_be_positive_seconds(monkeypatch: pytest.MonkeyPatch, 
             create_app()
 
 
+@pytest.mark.parametrize(("delivery", "redis"), [("carrier-pigeon", None), ("rq", None)])
+def test_mail_delivery_mode_is_checked(monkeypatch: pytest.MonkeyPatch, delivery: str, redis: str | None) -> None:
+    monkeypatch.setenv("OUTBOX_DELIVERY", delivery)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    with pytest.raises(ConfigError, match="OUTBOX_DELIVERY"):
+        create_app()
+
+
 def test_development_gets_a_random_secret_not_a_fixed_one(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("PORTAL_ENV", raising=False)
     monkeypatch.delenv("SECRET_KEY", raising=False)

@@ -69,8 +69,13 @@ def message_characters(form: FlaskForm, field: Any) -> None:
 
 
 def normalised_email(text: str) -> str:
-    """The address as email-validator normalises it; syntax only, no DNS lookups (the site works offline)."""
-    return validate_email(text, check_deliverability=False).normalized
+    """The address as email-validator normalises it, in ASCII (an international domain in its punycode form).
+
+    Syntax only, no DNS lookups (the site works offline). Addresses whose local part is not ASCII are refused:
+    many mail servers cannot deliver to them.
+    """
+    result = validate_email(text, check_deliverability=False, allow_smtputf8=False)
+    return result.ascii_email or result.normalized
 
 
 def valid_email(form: FlaskForm, field: Any) -> None:

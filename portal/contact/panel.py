@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portal.contact.forms import ContactForm
-from portal.contact.services import SiteChoice, has_recruiting_site, site_choices
+from portal.contact.services import SiteChoice, accepts_contact, site_choices
 from portal.models import Trial
 
 # Every site appears under Locations; the select shows at most this many that cannot be chosen.
@@ -39,7 +39,7 @@ class ContactPanel:
 def default_contact_panel(trial: Trial, csrf_token: str) -> ContactPanel | None:
     """The empty form with sites in their default order; None when no site is recruiting."""
     sites = list(trial.sites)
-    if not has_recruiting_site(sites):
+    if not accepts_contact(trial, sites):
         return None
     choices = site_choices(sites, None)
     form = ContactForm(formdata=None, meta={"csrf": False})

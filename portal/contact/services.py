@@ -68,8 +68,12 @@ def site_choices(sites: list[Site], place: Place | None) -> list[SiteChoice]:
     return sorted(choices, key=order)
 
 
-def has_recruiting_site(sites: list[Site]) -> bool:
-    return any(site.status == RECRUITING for site in sites)
+OPEN_TRIAL_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING")
+
+
+def accepts_contact(trial: Trial, sites: list[Site]) -> bool:
+    """Open to contact requests: the trial itself is open and at least one of its sites is recruiting."""
+    return trial.overall_status in OPEN_TRIAL_STATUSES and any(site.status == RECRUITING for site in sites)
 
 
 def _valid_address(text: str | None) -> str | None:
@@ -113,18 +117,26 @@ class Submission:
     outbox_rows: list[tuple[int, str]]
 
 
-def recent_duplicate(session: Session, trial: Trial, site: Site, email: str, now: datetime) -> ContactRequest | None:
-    return session.scalar(
-        select(ContactRequest)
-        .where(
+def recent_duplicate(
+    session: Session, trial: Trial, site: Site, details: PatientDetails, now: datetime
+) -> ContactRequest | None:
+    """The same person asking the same site again within a day, with the same details: nothing new to send.
+
+    A resubmission with other details (a corrected phone number, say) is a new request.
+    """
+    earlier = session.scalars(
+        select(ContactRequest).where(
             ContactRequest.trial_id == trial.id,
             ContactRequest.site_id == site.id,
-            func.lower(ContactRequest.email) == email.lower(),
+            func.lower(ContactRequest.email) == details.email.lower(),
             ContactRequest.created_at >= now - DUPLICATE_WINDOW,
         )
-        .order_by(ContactRequest.created_at.desc())
-        .limit(1)
     )
+    same = (details.first_name, details.last_name, details.phone, details.language, details.message)
+    for request in earlier:
+        if (request.first_name, request.last_name, request.phone, request.language, request.message) == same:
+            return request
+    return None
 
 
 def submit_contact_request(
@@ -134,9 +146,12 @@ def submit_contact_request(
     now = now or utcnow()
     if site.trial_id != trial.id:
         raise ContactError("that site does not belong to this trial")
-    if site.status != RECRUITING:
+    if site.status != RECRUITING or trial.overall_status not in OPEN_TRIAL_STATUSES:
         raise ContactError("that site is not recruiting")
-    existing = recent_duplicate(session, trial, site, details.email, now)
+    # Serialise requests for one site, so a double click cannot slip past the duplicate check
+    # (PostgreSQL row lock; SQLite writers are serialised by BEGIN IMMEDIATE).
+    session.execute(select(Site.id).where(Site.id == site.id).with_for_update())
+    existing = recent_duplicate(session, trial, site, details, now)
     if existing is not None:
         return Submission(existing, False, [])
     recipients, needs_call = recipients_for(session, trial, site)
@@ -207,8 +222,10 @@ def request_for_confirmation(session: Session, trial: Trial, public_id: str | No
     )
 
 
-def set_site_recipients(session: Session, nct_id: str, facility: str, emails: list[str]) -> int:
-    """Operator override of a site's recipients; returns how many sites of that name were changed."""
+def set_site_recipients(
+    session: Session, nct_id: str, facility: str, emails: list[str], city: str | None = None
+) -> Site:
+    """Operator override of one site's recipients. The facility (and city, where names repeat) must name one site."""
     addresses = []
     for text in emails:
         address = _valid_address(text)
@@ -219,13 +236,18 @@ def set_site_recipients(session: Session, nct_id: str, facility: str, emails: li
     if trial is None:
         raise ContactError(f"no trial {nct_id} has been imported")
     sites = [s for s in trial.sites if (s.facility or "").casefold() == facility.strip().casefold()]
+    if city:
+        sites = [s for s in sites if (s.city or "").casefold() == city.strip().casefold()]
     if not sites:
-        raise ContactError(f"trial {trial.nct_id} has no site called {facility!r}")
-    for site in sites:
-        override = session.scalar(select(SiteRecipientOverride).where(SiteRecipientOverride.site_id == site.id))
-        if override is None:
-            session.add(SiteRecipientOverride(site_id=site.id, emails=addresses))
-        else:
-            override.emails = addresses
+        raise ContactError(f"trial {trial.nct_id} has no site called {facility!r}" + (f" in {city}" if city else ""))
+    if len(sites) > 1:
+        places = ", ".join(sorted({s.city or "?" for s in sites}))
+        raise ContactError(f"{len(sites)} sites are called {facility!r} ({places}): say which with --city")
+    site = sites[0]
+    override = session.scalar(select(SiteRecipientOverride).where(SiteRecipientOverride.site_id == site.id))
+    if override is None:
+        session.add(SiteRecipientOverride(site_id=site.id, emails=addresses))
+    else:
+        override.emails = addresses
     session.flush()
-    return len(sites)
+    return site

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
+
+from email_validator import EmailNotValidError
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.wrappers import Response
 
-from portal.contact.forms import ContactForm
+from portal.contact.forms import ContactForm, normalised_email
 from portal.contact.panel import ContactPanel
 from portal.contact.services import (
     ContactError,
     PatientDetails,
+    accepts_contact,
     find_site,
-    has_recruiting_site,
     request_for_confirmation,
     site_choices,
     submit_contact_request,
@@ -29,6 +33,7 @@ from portal.trials.services import get_trial
 bp = Blueprint("contact", __name__)
 
 SENT_KEY = "contact_sent"
+CONFIRMATION_SECONDS = 30 * 60
 
 
 def _ip_limit() -> str:
@@ -40,8 +45,16 @@ def _recipient_limit() -> str:
 
 
 def _recipient_key() -> str:
-    """Limits mail to one address however many IPs send it (the patient copy goes to whatever is typed)."""
-    return "contact-email:" + (request.form.get("email") or "").strip().casefold()[:254]
+    """Limits mail to one address however many IPs send it (the patient copy goes to whatever is typed).
+
+    Keyed on a hash of the normalised address, so look-alike spellings count together and no address is stored.
+    """
+    typed = (request.form.get("email") or "").strip()[:254]
+    try:
+        address = normalised_email(typed)
+    except EmailNotValidError:
+        address = typed
+    return "contact-email:" + hashlib.sha256(address.casefold().encode()).hexdigest()
 
 
 def _browser_place(form: ContactForm) -> Place | None:
@@ -69,11 +82,9 @@ def _page(trial: Trial, panel: ContactPanel, status: int) -> tuple[str, int]:
 @limiter.limit(_ip_limit)
 @limiter.limit(_recipient_limit, key_func=_recipient_key, deduct_when=lambda response: response.status_code == 302)
 def submit(nct_id: str) -> Response | tuple[str, int]:
-    if request.form.get("action") != "locate":
-        begin_write(db.session)  # this request may store a contact request
     trial = _trial_or_404(nct_id)
     sites = list(trial.sites)
-    if not has_recruiting_site(sites):
+    if not accepts_contact(trial, sites):
         abort(404)
     site = find_site(db.session, trial, request.form.get("site"))
     form = ContactForm(phone_region=country_code(site.country) if site else None)
@@ -107,6 +118,7 @@ def submit(nct_id: str) -> Response | tuple[str, int]:
         language=form.language.data or None,
         message=(form.message.data or "").strip() or None,
     )
+    begin_write(db.session)  # from here this request writes; on SQLite take the write lock before reading again
     try:
         submission = submit_contact_request(db.session, trial, site, details)
     except ContactError:
@@ -114,7 +126,7 @@ def submit(nct_id: str) -> Response | tuple[str, int]:
         return _page(trial, panel, 422)
     db.session.commit()  # stored before we say "sent"
     dispatch_after_commit(submission.outbox_rows)
-    session[SENT_KEY] = submission.request.public_id
+    session[SENT_KEY] = {"id": submission.request.public_id, "at": int(time.time())}
     return redirect(url_for("contact.sent", nct_id=trial.nct_id))
 
 
@@ -123,7 +135,7 @@ def form_expired_page(error: CSRFError) -> tuple[str, int]:
     """A form sent with a missing or stale token: show it again with the values kept and a fresh token."""
     trial = get_trial(db.session, (request.view_args or {}).get("nct_id", "").strip().upper())
     sites = list(trial.sites) if trial else []
-    if trial is None or not has_recruiting_site(sites):
+    if trial is None or not accepts_contact(trial, sites):
         return render_template("errors/error.html", error=error, code=400), 400
     form = ContactForm(meta={"csrf": False})
     form.consent.data = False  # consent is given again, on a form we know was ours
@@ -138,7 +150,10 @@ def form_expired_page(error: CSRFError) -> tuple[str, int]:
 @bp.get("/trials/<nct_id>/contact/sent")
 def sent(nct_id: str) -> Response | str:
     trial = _trial_or_404(nct_id)
-    contact_request = request_for_confirmation(db.session, trial, session.get(SENT_KEY))
+    sent_info = session.get(SENT_KEY)
+    fresh = isinstance(sent_info, dict) and time.time() - sent_info.get("at", 0) < CONFIRMATION_SECONDS
+    # Shown for a while only: on a shared computer the next person should not see this patient's details.
+    contact_request = request_for_confirmation(db.session, trial, sent_info["id"] if fresh else None)
     if contact_request is None:
         return redirect(url_for("trials.detail", nct_id=trial.nct_id))
     return render_template("contact/sent.html", trial=trial, contact=contact_request)

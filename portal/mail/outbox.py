@@ -177,12 +177,19 @@ def send_claimed(session: Session, email_id: int, token: str) -> Outcome | None:
         return None
     config = current_app.config
     attempts = row.attempts + 1
-    sender, recipients, kind, message = row.sender, list(row.recipients), row.kind, build_message(row)
+    sender, recipients, kind = row.sender, list(row.recipients), row.kind
+    values: dict[str, Any] = {"attempts": attempts, "claim_token": None}
+    try:
+        message = build_message(row)
+    except Exception as exc:  # a message we can never build must end as failed, not be claimed for ever
+        message = None
+        build_error = DeliveryError(f"cannot build the message: {type(exc).__name__}", permanent=True)
     # No transaction stays open while we talk to the mail server.
     session.commit()
-    values: dict[str, Any] = {"attempts": attempts, "claim_token": None}
     now = utcnow()
     try:
+        if message is None:
+            raise build_error
         refused = send_bytes(config, sender, recipients, message)
     except DeliveryError as exc:
         retry_at = None if exc.permanent else _next_attempt(attempts, retry_delays(config), now)

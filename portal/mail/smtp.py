@@ -37,8 +37,13 @@ def send_bytes(config: Mapping[str, Any], sender: str, recipients: list[str], me
         codes = [code for code, _ in exc.recipients.values()]
         permanent = all(500 <= code < 600 for code in codes)
         raise DeliveryError(f"all recipients refused: SMTP {sorted(set(codes))}", permanent=permanent) from exc
+    except (smtplib.SMTPAuthenticationError, smtplib.SMTPSenderRefused, smtplib.SMTPHeloError) as exc:
+        # Our configuration or the server, not this message: every message would fail the same way, so wait.
+        raise DeliveryError(f"{type(exc).__name__}: SMTP {exc.smtp_code}", permanent=False) from exc
     except smtplib.SMTPResponseException as exc:
         raise _code_error(exc.smtp_code, type(exc).__name__) from exc
+    except UnicodeEncodeError as exc:
+        raise DeliveryError("an address or header the server cannot take (not ASCII)", permanent=True) from exc
     except (OSError, smtplib.SMTPException) as exc:
         # Refused connection, timeout, dropped connection: the server may be back later.
         raise DeliveryError(f"{type(exc).__name__}: {exc}"[:300], permanent=False) from exc

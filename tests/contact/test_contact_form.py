@@ -88,10 +88,43 @@ def test_the_confirmation_is_only_for_the_browser_that_sent(app: Flask, client: 
 
 def test_the_same_person_again_within_a_day_creates_no_second_request(app: Flask, client: FlaskClient) -> None:
     first = post_contact(client)
-    second = post_contact(client, email="JOSE.MULLER@example.org", first_name="Jose")
+    second = post_contact(client, email="JOSE.MULLER@example.org")
     assert first.status_code == second.status_code == 302
     assert counts(app) == (1, 2)
     assert "We have submitted" in client.get(second.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_correction_within_a_day_is_a_new_request(app: Flask, client: FlaskClient) -> None:
+    post_contact(client, phone="(312) 555-0142")
+    assert post_contact(client, phone="(312) 555-0199").status_code == 302
+    assert counts(app) == (2, 4)  # the site hears about the corrected number
+
+
+def test_internationalised_addresses(app: Flask, client: FlaskClient) -> None:
+    refused = post_contact(client, email="jörg@example.de")
+    assert refused.status_code == 422
+    assert "Please enter a valid email address" in field_errors(refused.get_data(as_text=True))["email"]
+    assert post_contact(client, email="ana@bücher.example").status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(ContactRequest.email)) == "ana@xn--bcher-kva.example"
+
+
+def test_a_trial_that_is_not_open_takes_no_requests_even_with_a_recruiting_site(
+    client: FlaskClient, import_demo
+) -> None:  # type: ignore[no-untyped-def]
+    import_demo("NCT01100827")  # status unknown for years, one site still marked recruiting
+    assert "Get in touch with the nearest study center" not in client.get("/trials/NCT01100827").get_data(as_text=True)
+    _html, token, _site = page_form(client)
+    assert client.post("/trials/NCT01100827/contact", data={"csrf_token": token, "action": "send"}).status_code == 404
+
+
+def test_the_confirmation_is_shown_for_a_while_only(app: Flask, client: FlaskClient) -> None:
+    location = post_contact(client).headers["Location"]
+    assert client.get(location).status_code == 200
+    with client.session_transaction() as session:
+        session["contact_sent"] = {**session["contact_sent"], "at": session["contact_sent"]["at"] - 3600}
+    later = client.get(location)
+    assert later.status_code == 302 and later.headers["Location"].endswith(f"/trials/{TRIAL}")
 
 
 @pytest.mark.parametrize(

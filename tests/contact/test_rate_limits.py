@@ -73,7 +73,8 @@ def test_one_ip_is_limited_with_a_friendly_page(app: Flask, client: FlaskClient,
 def test_one_address_is_limited_across_ips(app: Flask, client: FlaskClient, limits: dict[str, str]) -> None:
     limits["CONTACT_RATE_LIMIT_EMAIL"] = "2 per day"
     sites = recruiting_sites(app)
-    codes = [send(client, f"192.0.2.{i}", "victim@example.org", sites[i]) for i in range(3)]
+    spellings = ["victim@example.org", "Victim@EXAMPLE.org", "victim@ｅxample.org"]  # the last with a full-width e
+    codes = [send(client, f"192.0.2.{i}", spellings[i], sites[i]) for i in range(3)]
     assert codes == [302, 302, 429]
     assert stored(app) == 2
     assert send(client, "192.0.2.50", "someone.else@example.org", sites[3]) == 302

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.mail.outbox import deliver_due
-from portal.models import ContactRequest, OutboxEmail, Site
+from portal.models import ContactRequest, OutboxEmail, Site, SiteRecipientOverride
 from tests.conftest import DEMO_TRIALS, SmtpServer, import_files
 from tests.contact.helpers import post_contact
 
@@ -120,6 +120,25 @@ def test_an_operator_can_override_a_sites_recipients(
     envelopes = dict((tuple(rcpts), sender) for sender, rcpts in smtp_server.handler.envelopes)
     assert ("team-a@hospital.example.org", "team-b@hospital.example.org") in envelopes
     assert ("jose.muller@example.org",) in envelopes
+
+
+def test_an_override_names_one_site_only(app: Flask, runner: FlaskCliRunner, import_demo) -> None:  # type: ignore[no-untyped-def]
+    import_demo("NCT04267848")
+    with app.app_context():
+        rows = db.session.execute(select(Site.facility, Site.city)).all()
+    names = [facility for facility, _city in rows]
+    facility = next(name for name in names if names.count(name) > 1)
+    cities = sorted({city for name, city in rows if name == facility})
+    ambiguous = runner.invoke(args=["sites", "set-recipients", "NCT04267848", facility, "a@example.org"])
+    assert ambiguous.exit_code != 0 and "say which with --city" in ambiguous.output
+    chosen = runner.invoke(
+        args=["sites", "set-recipients", "NCT04267848", facility, "a@example.org", "--city", cities[0]]
+    )
+    assert chosen.exit_code == 0, chosen.output
+    with app.app_context():
+        overrides = db.session.scalars(select(SiteRecipientOverride)).all()
+        assert len(overrides) == 1
+        assert db.session.get(Site, overrides[0].site_id).city == cities[0]
 
 
 def test_override_mistakes_are_clear(runner: FlaskCliRunner, import_demo) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,8 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select, update
 
 from portal.extensions import db
-from portal.mail.outbox import deliver_due
+from portal.mail.outbox import add_email, deliver_due
+from portal.mail.rendering import RenderedEmail
 from portal.models import OutboxEmail
 from portal.models.base import utcnow
 from tests.conftest import ALLOWED_SMTP_PORTS, SmtpServer, free_port
@@ -210,3 +211,16 @@ def test_without_redis_the_web_process_delivers_in_the_background(
         app.extensions["local_delivery"].stop()
     assert len(smtp_server.messages) == 2
     assert {r.status for r in rows(app).values()} == {"sent"}
+
+
+def test_a_message_that_cannot_be_sent_as_is_ends_failed_not_stuck(app: Flask, smtp_server: SmtpServer) -> None:
+    """Addresses from the registry or an operator are not all ASCII; such a row must fail, not loop for ever."""
+    with app.app_context():
+        for address in ("jörg@example.de", "ok@example.org"):
+            add_email(db.session, kind="test", recipients=[address], email=RenderedEmail("Hello", "Hi", "<p>Hi</p>"))
+        db.session.commit()
+    assert sorted(deliver(app)) == ["failed", "sent"]
+    with app.app_context():
+        failed = db.session.scalar(select(OutboxEmail).where(OutboxEmail.status == "failed"))
+        assert failed is not None and failed.attempts == 1 and "UnicodeEncodeError" in (failed.last_error or "")
+    assert len(smtp_server.messages) == 1
