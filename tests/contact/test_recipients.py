@@ -149,3 +149,37 @@ def test_override_mistakes_are_clear(runner: FlaskCliRunner, import_demo) -> Non
     assert no_site.exit_code != 0 and "has no site called" in no_site.output
     no_trial = runner.invoke(args=["sites", "set-recipients", "NCT00000000", "X", "a@example.org"])
     assert no_trial.exit_code != 0 and "no trial" in no_trial.output
+
+
+def test_an_override_follows_its_site_through_a_reimport(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path, import_demo
+) -> None:  # type: ignore[no-untyped-def]
+    study = record()
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps(study))
+    import_files(app, path)
+    location = study["protocolSection"]["contactsLocationsModule"]["locations"][0]
+    result = runner.invoke(
+        args=[
+            "sites",
+            "set-recipients",
+            TRIAL,
+            location["facility"],
+            "team@hospital.example.org",
+            "--city",
+            location["city"],
+        ]
+    )
+    assert result.exit_code == 0, result.output
+
+    location["zip"] = "0001"  # the registry corrects the address: the site gets a new key
+    study["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = "2031-01-01"
+    path.write_text(json.dumps(study))
+    import_files(app, path)
+
+    with app.app_context():
+        site = db.session.scalar(select(Site).where(Site.zip == "0001"))
+        assert site is not None
+        override = db.session.scalar(select(SiteRecipientOverride))
+        assert override is not None and override.site_id == site.id
+        assert override.emails == ["team@hospital.example.org"]
