@@ -17,6 +17,7 @@ from portal.mail.outbox import add_email, delivery_key
 from portal.mail.rendering import render_email
 from portal.models import ContactRequest, Site, SiteRecipientOverride, Trial
 from portal.models.base import utcnow
+from portal.models.trial import OPEN_STATUSES
 
 RECRUITING = "RECRUITING"
 DUPLICATE_WINDOW = timedelta(hours=24)
@@ -68,12 +69,9 @@ def site_choices(sites: list[Site], place: Place | None) -> list[SiteChoice]:
     return sorted(choices, key=order)
 
 
-OPEN_TRIAL_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING")
-
-
 def accepts_contact(trial: Trial, sites: list[Site]) -> bool:
     """Open to contact requests: the trial itself is open and at least one of its sites is recruiting."""
-    return trial.overall_status in OPEN_TRIAL_STATUSES and any(site.status == RECRUITING for site in sites)
+    return trial.overall_status in OPEN_STATUSES and any(site.status == RECRUITING for site in sites)
 
 
 def _valid_address(text: str | None) -> str | None:
@@ -146,7 +144,7 @@ def submit_contact_request(
     now = now or utcnow()
     if site.trial_id != trial.id:
         raise ContactError("that site does not belong to this trial")
-    if site.status != RECRUITING or trial.overall_status not in OPEN_TRIAL_STATUSES:
+    if site.status != RECRUITING or trial.overall_status not in OPEN_STATUSES:
         raise ContactError("that site is not recruiting")
     # Serialise requests for one site, so a double click cannot slip past the duplicate check
     # (PostgreSQL row lock; SQLite writers are serialised by BEGIN IMMEDIATE).

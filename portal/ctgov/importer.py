@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from portal.ctgov.record import RecordError, SiteData, TrialData, content_hash, normalise_study, peek_nct_id
 from portal.ctgov.sources import SourceRecord
-from portal.models import Site, SiteRecipientOverride, Trial, TrialCondition
+from portal.models import Site, SiteRecipientOverride, Trial, TrialCondition, TrialTerm
 from portal.models.base import utcnow
+from portal.models.trial import OPEN_STATUSES
 
 COMMIT_EVERY = 200
 log = logging.getLogger(__name__)
@@ -51,6 +52,15 @@ def _replace_conditions(session: Session, trial_id: int, conditions: list[str]) 
                 {"trial_id": trial_id, "position": i, "name": name, "name_lower": name.casefold()}
                 for i, name in enumerate(conditions)
             ],
+        )
+
+
+def _replace_terms(session: Session, trial_id: int, terms: dict[str, str]) -> None:
+    session.execute(delete(TrialTerm).where(TrialTerm.trial_id == trial_id))
+    if terms:
+        session.execute(
+            insert(TrialTerm),
+            [{"trial_id": trial_id, "phrase": phrase, "origin": origin} for phrase, origin in terms.items()],
         )
 
 
@@ -132,15 +142,19 @@ def upsert_trial(session: Session, data: TrialData) -> str:
     if trial is not None and (trial.content_hash == data.content_hash or is_older(data, trial)):
         return "unchanged"
     is_new = trial is None
+    was_open = trial is not None and trial.overall_status in OPEN_STATUSES
     if trial is None:
         trial = Trial(nct_id=data.nct_id)
         session.add(trial)
     for name, value in data.columns.items():
         setattr(trial, name, value)
+    if trial.overall_status in OPEN_STATUSES and not was_open:
+        trial.opened_at = utcnow()  # first seen open, or back to open: new for anyone waiting for such trials
     trial.raw = data.raw
     trial.content_hash = data.content_hash
     session.flush()
     _replace_conditions(session, trial.id, data.conditions)
+    _replace_terms(session, trial.id, data.terms)
     _sync_sites(session, trial.id, data.sites, is_new)
     # Relationship collections loaded earlier would be stale after the bulk statements above.
     session.expire(trial, ["conditions", "sites"])

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from portal.ctgov.ages import AgeError, parse_age
+from portal.ctgov.terms import trial_phrases
 
 NCT_ID_RE = re.compile(r"^NCT\d{8}$")
 _PARTIAL_DATE_RE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
@@ -45,15 +46,22 @@ class TrialData:
     columns: dict[str, Any]
     conditions: list[str] = field(default_factory=list)
     sites: list[SiteData] = field(default_factory=list)
+    # Normalised phrase -> the condition, keyword or MeSH term it came from.
+    terms: dict[str, str] = field(default_factory=dict)
 
     @property
     def last_update_posted_on(self) -> date | None:
         return self.columns["last_update_posted_on"]
 
 
+# Bump when the importer derives something new from records: the same records then count as changed once,
+# so a re-import fills the new columns or tables for trials imported before.
+NORMALISER_VERSION = "2"  # 2: trial terms
+
+
 def content_hash(study: dict[str, Any]) -> str:
     canonical = json.dumps(study, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{NORMALISER_VERSION}\n{canonical}".encode()).hexdigest()
 
 
 class _Reader:
@@ -262,6 +270,9 @@ def normalise_study(study: Any, digest: str | None = None) -> TrialData:
         "overall_officials": [_contact(c) for c in contacts_module.objects("overallOfficials")],
     }
     conditions = protocol.module("conditionsModule").texts("conditions")
+    browse = root.module("derivedSection").module("conditionBrowseModule")
+    mesh_terms = [m.text("term") for key in ("meshes", "ancestors") for m in browse.objects(key)]
+    searchable = [*conditions, *columns["keywords"], *(term for term in mesh_terms if term)]
     return TrialData(
         nct_id=nct_id,
         content_hash=digest or content_hash(study),
@@ -269,4 +280,5 @@ def normalise_study(study: Any, digest: str | None = None) -> TrialData:
         columns=columns,
         conditions=list(dict.fromkeys(conditions)),
         sites=_sites(contacts_module),
+        terms=trial_phrases(searchable),
     )

@@ -4,7 +4,7 @@ from portal.models.base import Base
 from portal.models.contact import ContactRequest, SiteRecipientOverride
 from portal.models.faq import Faq
 from portal.models.outbox import OutboxEmail
-from portal.models.trial import Site, Trial, TrialCondition
+from portal.models.trial import Site, Trial, TrialCondition, TrialTerm
 
 __all__ = [
     "Base",
@@ -15,4 +15,5 @@ __all__ = [
     "SiteRecipientOverride",
     "Trial",
     "TrialCondition",
+    "TrialTerm",
 ]

@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, JSONType, TimestampMixin, UTCDateTime, utcnow
 
+# Statuses in which a trial takes people: entering one makes a trial new, and only these take contact requests.
+OPEN_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING")
+
 
 class Trial(TimestampMixin, Base):
     __tablename__ = "trials"
@@ -50,6 +53,8 @@ class Trial(TimestampMixin, Base):
     raw: Mapped[dict[str, Any]] = mapped_column(JSONType, deferred=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the trial was first seen open to people, or last moved back into an open status: what makes it "new".
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     conditions: Mapped[list[TrialCondition]] = relationship(
         back_populates="trial",
@@ -84,6 +89,18 @@ class TrialCondition(Base):
     name_lower: Mapped[str] = mapped_column(Text)
 
     trial: Mapped[Trial] = relationship(back_populates="conditions")
+
+
+class TrialTerm(Base):
+    """A normalised phrase from a trial's conditions, keywords or MeSH terms (see portal.ctgov.terms)."""
+
+    __tablename__ = "trial_terms"
+    __table_args__ = (UniqueConstraint("trial_id", "phrase"), Index("ix_trial_terms_phrase", "phrase"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"))
+    phrase: Mapped[str] = mapped_column(String(200))
+    origin: Mapped[str] = mapped_column(Text)
 
 
 class Site(TimestampMixin, Base):
