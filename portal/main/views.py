@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from portal.extensions import db
-from portal.trials.presenters import OPEN_STATUSES
 from portal.trials.services import status_counts
 
 bp = Blueprint("main", __name__)
@@ -18,7 +17,6 @@ def home() -> str:
         "main/home.html",
         total=sum(counts.values()),
         recruiting=counts.get("RECRUITING", 0),
-        open_count=sum(counts.get(status, 0) for status in OPEN_STATUSES),
     )
 
 

@@ -25,7 +25,6 @@ STATUS_LABELS: dict[str, LazyString] = {
     "APPROVED_FOR_MARKETING": lazy_gettext("Approved for marketing"),
     "WITHHELD": lazy_gettext("Withheld"),
 }
-OPEN_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION")
 
 PHASE_NUMBERS = {"PHASE1": "1", "PHASE2": "2", "PHASE3": "3", "PHASE4": "4"}
 
