@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import secrets
+import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -137,3 +140,55 @@ def machine_line() -> str:
         f"python {platform.python_version()} on {platform.system()} {platform.machine()}, "
         f"{os.cpu_count()} CPUs, {load_average()}"
     )
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile (pct in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(pct / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    """SIGTERM a process we started; SIGKILL its own process group (start_new_session=True) if it hangs."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
+def print_table(rows: list[list[str]], headers: list[str], left_columns: int = 1) -> None:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        cells = zip(row, widths, strict=True)
+        print("  ".join(c.ljust(w) if i < left_columns else c.rjust(w) for i, (c, w) in enumerate(cells)).rstrip())
+
+
+def drop_database_quietly(database_url: str | None, keep: bool = False) -> None:
+    """At the end of a run: drop the PostgreSQL database the run created (SQLite files go with the temp dir)."""
+    if not database_url or not is_postgres(database_url) or keep:
+        return
+    try:
+        drop_postgres_database(database_url)
+    except Exception as exc:  # noqa: BLE001  (cleanup must not hide the run's own result)
+        print(f"warning: could not drop {redact(database_url)}: {exc}", file=sys.stderr)

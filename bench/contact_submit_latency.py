@@ -37,15 +37,18 @@ from benchlib import (
     REPO_ROOT,
     BenchError,
     app_env,
-    drop_postgres_database,
+    drop_database_quietly,
+    free_port,
     fresh_database,
-    is_postgres,
     load_average,
     machine_line,
+    percentile,
     redact,
     run_flask,
+    stop_process,
+    tail,
 )
-from contactlib import SmtpCatcher, free_port, percentile, stop_process, tail
+from contactlib import SmtpCatcher
 from sqlalchemy import create_engine, text
 
 TRIAL = "NCT04012996"  # 33 US sites, recruiting, with site contact emails
@@ -336,11 +339,7 @@ def main(argv: list[str] | None = None) -> int:
             stop_process(server)
         if catcher is not None:
             catcher.stop()
-        if database_url and is_postgres(database_url) and not args.keep_database:
-            try:
-                drop_postgres_database(database_url)
-            except Exception as exc:  # noqa: BLE001
-                print(f"warning: could not drop {redact(database_url)}: {exc}", file=sys.stderr)
+        drop_database_quietly(database_url, keep=args.keep_database)
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 

@@ -1,18 +1,12 @@
-"""Helpers shared by the contact/outbox benchmarks: an in-process SMTP catcher, ports, processes, percentiles."""
+"""Helpers for the contact and outbox benchmarks: an in-process SMTP catcher that counts what it receives."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import signal
-import socket
-import subprocess
 import threading
 import time
 from collections import Counter
 from email.parser import BytesHeaderParser
-from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -72,45 +66,3 @@ class SmtpCatcher:
                 self.controller.stop()
             finally:
                 self.controller = None
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def percentile(values: list[float], pct: float) -> float:
-    """Nearest-rank percentile (pct in 0..100) of a non-empty list."""
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(pct / 100 * len(ordered) + 0.5)))
-    return ordered[rank - 1]
-
-
-def tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def stop_process(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
-    """SIGTERM a process we started; SIGKILL its own process group (start_new_session=True) if it hangs."""
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
-
-
-def print_table(rows: list[list[str]], headers: list[str], left_columns: int = 1) -> None:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
-    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        cells = zip(row, widths, strict=True)
-        print("  ".join(c.ljust(w) if i < left_columns else c.rjust(w) for i, (c, w) in enumerate(cells)).rstrip())

@@ -34,7 +34,7 @@ from benchlib import (
     CTGOV_DIR,
     BenchError,
     app_env,
-    drop_postgres_database,
+    drop_database_quietly,
     fresh_database,
     is_postgres,
     load_average,
@@ -290,11 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:
-        if database_url and is_postgres(database_url) and not args.keep_database:
-            try:
-                drop_postgres_database(database_url)
-            except Exception as exc:  # noqa: BLE001
-                print(f"warning: could not drop {redact(database_url)}: {exc}", file=sys.stderr)
+        drop_database_quietly(database_url, keep=args.keep_database)
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 

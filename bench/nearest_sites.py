@@ -35,6 +35,8 @@ from benchlib import (
     fresh_database,
     load_average,
     machine_line,
+    percentile,
+    print_table,
     random_secret,
     run_flask,
 )
@@ -42,13 +44,6 @@ from benchlib import (
 TRIAL = "NCT04267848"  # 1,148 sites
 DEFAULT_PLACES = ["90210", "Chicago", "Hagatna, Guam", "10001"]
 TARGET_P95_MS = 20.0
-
-
-def percentile(values: list[float], pct: float) -> float:
-    """Nearest-rank percentile (pct in 0..100) of a non-empty list."""
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(pct / 100 * len(ordered) + 0.5)))
-    return ordered[rank - 1]
 
 
 class GcWatch:
@@ -109,15 +104,6 @@ def run_cold_probe(place: str, timeout: float = 120.0) -> dict[str, Any]:
     if proc.returncode != 0:
         raise BenchError(f"cold probe for {place!r} exited {proc.returncode}:\n{proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def print_table(rows: list[list[str]], headers: list[str], left_columns: int = 1) -> None:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
-    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        cells = zip(row, widths, strict=True)
-        print("  ".join(c.ljust(w) if i < left_columns else c.rjust(w) for i, (c, w) in enumerate(cells)).rstrip())
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -36,15 +36,18 @@ from benchlib import (
     REPO_ROOT,
     BenchError,
     app_env,
-    drop_postgres_database,
+    drop_database_quietly,
+    free_port,
     fresh_database,
-    is_postgres,
     load_average,
     machine_line,
+    print_table,
     redact,
     run_flask,
+    stop_process,
+    tail,
 )
-from contactlib import SmtpCatcher, free_port, print_table, stop_process, tail
+from contactlib import SmtpCatcher
 from redis import Redis
 from redis.exceptions import RedisError
 
@@ -261,11 +264,7 @@ def one_run(args: argparse.Namespace, workers: int, tmpdir: Path) -> RunResult:
             flush_redis(args.redis_url)
         except BenchError as exc:
             print(f"warning: {exc}", file=sys.stderr)
-        if is_postgres(database_url) and not args.keep_database:
-            try:
-                drop_postgres_database(database_url)
-            except Exception as exc:  # noqa: BLE001
-                print(f"warning: could not drop {redact(database_url)}: {exc}", file=sys.stderr)
+        drop_database_quietly(database_url, keep=args.keep_database)
 
 
 def fmt(value: float | None, spec: str = ".1f") -> str:

@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,13 +30,16 @@ from benchlib import (
     REPO_ROOT,
     BenchError,
     app_env,
-    drop_postgres_database,
+    drop_database_quietly,
+    free_port,
     fresh_database,
-    is_postgres,
     load_average,
     machine_line,
+    print_table,
     redact,
     run_flask,
+    stop_process,
+    tail,
 )
 
 HEALTHZ = "/healthz"
@@ -120,12 +120,6 @@ def parse_wrk(output: str) -> WrkResult:
     )
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def fetch(url: str, gzip_ok: bool = False, timeout: float = 30.0) -> tuple[int, bytes, dict[str, str]]:
     headers = {"Accept-Encoding": "gzip"} if gzip_ok else {}
     request = urllib.request.Request(url, headers=headers)  # noqa: S310  (loopback http only)
@@ -150,13 +144,6 @@ def wait_for_health(base: str, server: subprocess.Popen[bytes], log_path: Path, 
             pass
         time.sleep(0.2)
     raise BenchError(f"gunicorn did not answer {HEALTHZ} within {timeout:.0f}s:\n{tail(log_path)}")
-
-
-def tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
 
 
 def page_info(url: str) -> PageInfo:
@@ -196,32 +183,10 @@ def run_wrk(
     return parse_wrk(proc.stdout)
 
 
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the gunicorn master we started (it stops its workers); SIGKILL its process group if it hangs."""
-    if server.poll() is not None:
-        return
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        # start_new_session=True made the master the leader of its own group, holding only our processes.
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=5)
-
-
 def fmt_ms(value: float | None) -> str:
     if value is None:
         return "-"
     return f"{value:.2f} ms" if value < 1000 else f"{value / 1000:.2f} s"
-
-
-def print_table(rows: list[list[str]], headers: list[str], left_columns: int = 2) -> None:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
-    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        cells = zip(row, widths, strict=True)
-        print("  ".join(c.ljust(w) if i < left_columns else c.rjust(w) for i, (c, w) in enumerate(cells)).rstrip())
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -370,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
                 "ratio",
                 "target",
             ],
+            left_columns=2,
         )
 
         big = pages[BIGGEST]
@@ -399,12 +365,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         if server is not None:
-            stop_server(server)
-        if database_url and is_postgres(database_url) and not args.keep_database:
-            try:
-                drop_postgres_database(database_url)
-            except Exception as exc:  # noqa: BLE001
-                print(f"warning: could not drop {redact(database_url)}: {exc}", file=sys.stderr)
+            stop_process(server)
+        drop_database_quietly(database_url, keep=args.keep_database)
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
