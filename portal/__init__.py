@@ -63,8 +63,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def select_locale() -> str | None:
-    from flask import current_app
+    from flask import current_app, has_request_context
 
+    if not has_request_context():  # emails written by the CLI or a worker choose their language explicitly
+        return None
     return request.accept_languages.best_match(current_app.config["LANGUAGES"])
 
 
@@ -89,6 +91,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.alerts.views import bp as alerts_bp
     from portal.contact.views import bp as contact_bp
     from portal.main import bp as main_bp
     from portal.main.errors import register_error_handlers
@@ -97,14 +100,16 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(trials_bp)
     app.register_blueprint(contact_bp)
+    app.register_blueprint(alerts_bp)
     register_error_handlers(app)
 
 
 def register_commands(app: Flask) -> None:
+    from portal.alerts.cli import alerts_cli
     from portal.cli import faqs_cli, sites_cli, trials_cli
     from portal.mail.cli import mail_catcher_command, outbox_cli, worker_command
 
-    for command in (trials_cli, faqs_cli, sites_cli, outbox_cli, worker_command, mail_catcher_command):
+    for command in (trials_cli, faqs_cli, sites_cli, alerts_cli, outbox_cli, worker_command, mail_catcher_command):
         app.cli.add_command(command)
 
 

@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from portal.alerts.notices import run_alerts
 from portal.contact.services import ContactError, set_site_recipients
 from portal.ctgov.importer import import_records
 from portal.ctgov.sources import expand_paths, read_file
@@ -44,6 +45,9 @@ def import_command(paths: tuple[Path, ...], quiet: bool) -> None:
     if summary.created == 0 and summary.updated == 0 and summary.failed == 0:
         click.echo(f"Nothing changed: all {summary.unchanged} trials were already up to date.")
     click.echo(f"Import finished: {summary.line()}.")
+    if summary.created or summary.updated:
+        alerts = run_alerts(db.session)  # subscribers hear about newly opened trials right after each import
+        click.echo(f"Alerts: {alerts.line()}.")
     if summary.failed:
         sys.exit(1)
 

@@ -77,6 +77,13 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "OUTBOX_CLAIM_LEASE": timedelta(seconds=_int("OUTBOX_CLAIM_LEASE_SECONDS", 300)),
         "CONTACT_RATE_LIMIT_IP": os.environ.get("CONTACT_RATE_LIMIT_IP") or "20 per hour",
         "CONTACT_RATE_LIMIT_EMAIL": os.environ.get("CONTACT_RATE_LIMIT_EMAIL") or "5 per day",
+        "ALERTS_RATE_LIMIT_IP": os.environ.get("ALERTS_RATE_LIMIT_IP") or "10 per hour",
+        "ALERTS_RATE_LIMIT_EMAIL": os.environ.get("ALERTS_RATE_LIMIT_EMAIL") or "3 per day",
+        # Confirmation links expire, and unconfirmed sign-ups are deleted, after this many days.
+        "ALERTS_CONFIRM_DAYS": _int("ALERTS_CONFIRM_DAYS", 7),
+        # The mailto half of List-Unsubscribe; mail to it is handled by `flask alerts unsubscribe-mail`.
+        "ALERTS_UNSUBSCRIBE_MAILTO": os.environ.get("ALERTS_UNSUBSCRIBE_MAILTO") or None,
+        "ALERTS_TRIALS_PER_EMAIL": _int("ALERTS_TRIALS_PER_EMAIL", 10),
         "TRIALS_PER_PAGE": _int("TRIALS_PER_PAGE", 20),
         "LANGUAGES": ["en"],
         "BABEL_DEFAULT_LOCALE": "en",

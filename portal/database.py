@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import sqlite3
 from typing import Any
 
 from flask import Flask
@@ -19,7 +21,24 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
+    _ensure_math_functions(dbapi_connection, cursor)
     cursor.close()
+
+
+def _ensure_math_functions(dbapi_connection: Any, cursor: Any) -> None:
+    """Distance queries use SQL math functions; SQLite builds without them get Python ones."""
+    try:
+        cursor.execute("SELECT radians(1), sin(1), cos(1), asin(0.5), sqrt(4), power(2, 2)")
+    except sqlite3.OperationalError:
+        for name, arity, function in (
+            ("radians", 1, math.radians),
+            ("sin", 1, math.sin),
+            ("cos", 1, math.cos),
+            ("asin", 1, math.asin),
+            ("sqrt", 1, math.sqrt),
+            ("power", 2, math.pow),
+        ):
+            dbapi_connection.create_function(name, arity, function, deterministic=True)
 
 
 def _sqlite_on_begin(conn: Any) -> None:

@@ -15,7 +15,7 @@ from portal.ctgov.record import RecordError, SiteData, TrialData, content_hash, 
 from portal.ctgov.sources import SourceRecord
 from portal.models import Site, SiteRecipientOverride, Trial, TrialCondition, TrialTerm
 from portal.models.base import utcnow
-from portal.models.trial import OPEN_STATUSES
+from portal.models.trial import OPEN_STATUSES, RECRUITING
 
 COMMIT_EVERY = 200
 log = logging.getLogger(__name__)
@@ -143,13 +143,17 @@ def upsert_trial(session: Session, data: TrialData) -> str:
         return "unchanged"
     is_new = trial is None
     was_open = trial is not None and trial.overall_status in OPEN_STATUSES
+    was_recruiting = trial is not None and trial.overall_status == RECRUITING
     if trial is None:
         trial = Trial(nct_id=data.nct_id)
         session.add(trial)
     for name, value in data.columns.items():
         setattr(trial, name, value)
-    if trial.overall_status in OPEN_STATUSES and not was_open:
-        trial.opened_at = utcnow()  # first seen open, or back to open: new for anyone waiting for such trials
+    if (trial.overall_status in OPEN_STATUSES and not was_open) or (
+        trial.overall_status == RECRUITING and not was_recruiting
+    ):
+        # First seen open, back to open, or newly recruiting: new for anyone waiting for such trials.
+        trial.opened_at = utcnow()
     trial.raw = data.raw
     trial.content_hash = data.content_hash
     session.flush()

@@ -42,6 +42,8 @@ def add_email(
     email: RenderedEmail,
     reply_to: str | None = None,
     contact_request_id: int | None = None,
+    subscriber_id: int | None = None,
+    headers: dict[str, str] | None = None,
 ) -> OutboxEmail:
     """Write one message to the outbox; it leaves only after the caller's transaction commits."""
     config = current_app.config
@@ -59,6 +61,8 @@ def add_email(
         attempts=0,
         next_attempt_at=utcnow(),
         contact_request_id=contact_request_id,
+        subscriber_id=subscriber_id,
+        headers=headers,
     )
     session.add(row)
     return row
@@ -150,6 +154,7 @@ def build_message(row: OutboxEmail) -> bytes:
         sender=row.sender,
         reply_to=row.reply_to,
         charset="utf-8",
+        extra_headers=dict(row.headers or {}),
     )
     message.msgId = row.message_id
     return message.as_bytes()

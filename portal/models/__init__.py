@@ -1,5 +1,6 @@
 """Database models, one module per aggregate."""
 
+from portal.models.alert import AlertRun, Subscriber, SubscriberCondition, TrialAlert
 from portal.models.base import Base
 from portal.models.contact import ContactRequest, SiteRecipientOverride
 from portal.models.faq import Faq
@@ -7,6 +8,10 @@ from portal.models.outbox import OutboxEmail
 from portal.models.trial import Site, Trial, TrialCondition, TrialTerm
 
 __all__ = [
+    "AlertRun",
+    "Subscriber",
+    "SubscriberCondition",
+    "TrialAlert",
     "Base",
     "ContactRequest",
     "Faq",

@@ -36,6 +36,10 @@ class OutboxEmail(TimestampMixin, Base):
     contact_request_id: Mapped[int | None] = mapped_column(
         ForeignKey("contact_requests.id", ondelete="CASCADE"), index=True
     )
+    # Alerts: deleted with the subscriber, whose unsubscribe removes their personal data everywhere.
+    subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
+    # Extra headers, e.g. List-Unsubscribe (RFC 2369) and List-Unsubscribe-Post (RFC 8058).
+    headers: Mapped[dict[str, str] | None] = mapped_column(JSONType)
 
     def __repr__(self) -> str:
         return f"<OutboxEmail {self.id} {self.kind} {self.status}>"

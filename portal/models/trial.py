@@ -12,6 +12,7 @@ from portal.models.base import Base, JSONType, TimestampMixin, UTCDateTime, utcn
 
 # Statuses in which a trial takes people: entering one makes a trial new, and only these take contact requests.
 OPEN_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING")
+RECRUITING = "RECRUITING"
 
 
 class Trial(TimestampMixin, Base):

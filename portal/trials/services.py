@@ -24,7 +24,7 @@ def get_trial(session: Session, nct_id: str) -> Trial | None:
     return session.scalar(select(Trial).where(Trial.nct_id == nct_id))
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
@@ -33,7 +33,7 @@ def filtered_trials(filters: TrialFilters):  # type: ignore[no-untyped-def]
     if filters.status:
         query = query.where(Trial.overall_status == filters.status)
     if filters.condition:
-        needle = f"%{_escape_like(filters.condition.casefold())}%"
+        needle = f"%{escape_like(filters.condition.casefold())}%"
         query = query.where(
             exists().where(
                 TrialCondition.trial_id == Trial.id,
