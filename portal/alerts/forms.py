@@ -9,7 +9,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.alerts.services import IMMEDIATE, WEEKLY, Preferences
 from portal.contact.forms import LANGUAGE_NAMES, LANGUAGES, no_control_characters, strip, valid_email
@@ -33,6 +33,8 @@ def parse_conditions(text: str) -> list[Condition]:
     """One condition per line (commas separate too). Raises ValidationError with a message for the person."""
     if any(unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} and ch not in "\r\n" for ch in text):
         raise ValidationError(_l("Please remove special characters from the conditions."))
+    if len(text) > MAX_CONDITIONS * (MAX_CONDITION_LENGTH + 2):
+        raise ValidationError(_l("Please enter at most %(count)d conditions.", count=MAX_CONDITIONS))
     labels = [" ".join(part.split()) for line in text.splitlines() for part in line.split(",")]
     labels = [label for label in labels if label]
     if not labels:
@@ -55,12 +57,13 @@ def parse_conditions(text: str) -> list[Condition]:
 class PreferencesForm(FlaskForm):
     conditions = TextAreaField(
         _l("Conditions you want to hear about"),
-        [DataRequired(_l("Please enter at least one condition, for example “asthma”.")), Length(max=2000)],
+        [DataRequired(_l("Please enter at least one condition, for example “asthma”."))],
         description=_l("One per line, for example “breast cancer” or “type 2 diabetes”."),
     )
     place = StringField(
         _l("Your ZIP code or city"),
-        [Optional(), Length(max=120), no_control_characters],
+        # Not Optional(): that would skip validate_place, which decides if a place is needed.
+        [Length(max=120, message=_l("Please enter a shorter place name.")), no_control_characters],
         filters=[strip],
         render_kw={"autocomplete": "postal-code"},
     )
@@ -88,8 +91,8 @@ class PreferencesForm(FlaskForm):
     frequency = RadioField(
         _l("How often should we email you?"),
         choices=[
-            (IMMEDIATE, _l("As soon as a new trial fits")),
-            (WEEKLY, _l("Once a week, with all new trials that fit")),
+            SelectChoice(IMMEDIATE, _l("As soon as a new trial fits")),
+            SelectChoice(WEEKLY, _l("Once a week, with all new trials that fit")),
         ],
         default=IMMEDIATE,
         validate_choice=False,

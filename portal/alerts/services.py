@@ -88,6 +88,7 @@ def request_subscription(session: Session, email: str, preferences: Preferences)
     A new or still-unconfirmed address gets (again) a confirmation link for these choices. A confirmed address
     keeps its choices and is told how to change them: a stranger cannot change someone's alerts.
     """
+    email = email.lower()  # one subscription per mailbox, however the address is capitalised
     subscriber = session.scalar(select(Subscriber).where(Subscriber.email == email))
     if subscriber is not None and subscriber.status == ACTIVE:
         return _email(session, subscriber, "alerts_already", manage_url=manage_url(subscriber))
