@@ -84,6 +84,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # The mailto half of List-Unsubscribe; mail to it is handled by `flask alerts unsubscribe-mail`.
         "ALERTS_UNSUBSCRIBE_MAILTO": os.environ.get("ALERTS_UNSUBSCRIBE_MAILTO") or None,
         "ALERTS_TRIALS_PER_EMAIL": _int("ALERTS_TRIALS_PER_EMAIL", 10),
+        # How often each mail worker runs `alerts send` (0: never; then run it from cron).
+        "ALERTS_RUN_SECONDS": _int("ALERTS_RUN_SECONDS", 3600),
         "TRIALS_PER_PAGE": _int("TRIALS_PER_PAGE", 20),
         "LANGUAGES": ["en"],
         "BABEL_DEFAULT_LOCALE": "en",
