@@ -152,7 +152,7 @@ class PreferencesForm(FlaskForm):
 
 class SignupForm(PreferencesForm):
     email = EmailField(
-        _l("Your email"),
+        _l("Email address"),
         [DataRequired(_l("Please enter your email address.")), Length(max=254), no_control_characters, valid_email],
         filters=[strip],
         render_kw={"autocomplete": "email"},
