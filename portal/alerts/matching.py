@@ -129,8 +129,10 @@ def _insert_new_alerts(session: Session, query: Select[Any]) -> int:
         insert(TrialAlert.__table__)  # type: ignore[arg-type]
         .from_select(COLUMNS, query)
         .on_conflict_do_nothing(index_elements=["subscriber_id", "trial_id"])
+        # Counted from RETURNING: psycopg reports no rowcount for INSERT ... SELECT with bound parameters.
+        .returning(TrialAlert.__table__.c.id)
     )
-    return session.execute(statement).rowcount  # type: ignore[attr-defined]
+    return len(session.execute(statement).all())
 
 
 def previous_start(session: Session) -> datetime | None:
