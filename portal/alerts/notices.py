@@ -9,18 +9,16 @@ from datetime import datetime, timedelta
 from urllib.parse import quote, urlsplit
 
 from flask import current_app
-from flask_babel import force_locale
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from portal.alerts.matching import LOOK_BACK, match_new_trials, previous_start
-from portal.alerts.services import manage_url, unsubscribe_url
 from portal.alerts.tokens import manage_token
 from portal.database import begin_write
 from portal.geo import KM_PER_MILE
 from portal.mail.dispatch import dispatch_after_commit
 from portal.mail.outbox import add_email, delivery_key
-from portal.mail.rendering import render_email
+from portal.mail.rendering import BulkEmailRenderer
 from portal.models.alert import ACTIVE, IMMEDIATE, WEEKLY, AlertRun, Subscriber, SubscriberCondition, TrialAlert
 from portal.models.base import utcnow
 from portal.models.trial import Site, Trial, TrialTerm
@@ -54,16 +52,30 @@ class RunSummary:
         return f"{self.alerts_created} new alerts, {self.emails} alert emails, {self.digests} weekly digests"
 
 
-def unsubscribe_headers(subscriber: Subscriber) -> dict[str, str]:
+@dataclass(frozen=True)
+class SubscriberLinks:
+    """The signed manage and unsubscribe links of one subscriber (one signature, two URLs)."""
+
+    token: str
+    manage: str
+    unsubscribe: str
+
+    @classmethod
+    def of(cls, subscriber: Subscriber) -> SubscriberLinks:
+        token = manage_token(subscriber)
+        return cls(token, external_url("alerts.manage", token=token), external_url("alerts.unsubscribe", token=token))
+
+
+def unsubscribe_headers(links: SubscriberLinks) -> dict[str, str]:
     """RFC 2369 List-Unsubscribe (https and mailto) and RFC 8058 one-click."""
     config = current_app.config
     mailto = config["ALERTS_UNSUBSCRIBE_MAILTO"]
     if not mailto:
         domain = config["MAIL_MESSAGE_ID_DOMAIN"] or urlsplit(config["PORTAL_BASE_URL"]).hostname or "localhost"
         mailto = f"unsubscribe@{domain}"
-    subject = quote(f"unsubscribe {manage_token(subscriber)}")
+    subject = quote(f"unsubscribe {links.token}")
     return {
-        "List-Unsubscribe": f"<{unsubscribe_url(subscriber)}>, <mailto:{mailto}?subject={subject}>",
+        "List-Unsubscribe": f"<{links.unsubscribe}>, <mailto:{mailto}?subject={subject}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "Auto-Submitted": "auto-generated",
     }
@@ -139,13 +151,16 @@ def _claimed_alerts(session: Session, subscriber_ids: list[int], now: datetime) 
     unit_query = select(Subscriber.id, Subscriber.distance_unit).where(Subscriber.id.in_(subscriber_ids))
     units = {subscriber_id: unit for subscriber_id, unit in session.execute(unit_query).tuples()}
     alerts: dict[int, list[AlertedTrial]] = defaultdict(list)
+    trial_urls: dict[str, str] = {}
     for subscriber_id, km, nct_id, title, status, label, origin, phrase, facility, city, country in rows:
         site = ", ".join(part for part in (facility, city, country) if part) or None
+        if nct_id not in trial_urls:
+            trial_urls[nct_id] = external_url("trials.detail", nct_id=nct_id)
         alerts[subscriber_id].append(
             AlertedTrial(
                 nct_id=nct_id,
                 title=title,
-                url=external_url("trials.detail", nct_id=nct_id),
+                url=trial_urls[nct_id],
                 status=status_label(status),
                 condition=label or phrase,
                 trial_term=origin or phrase,
@@ -163,39 +178,48 @@ def notify_waiting(session: Session, frequency: str, now: datetime | None = None
     waiting = _waiting_subscribers(session, frequency, now)
     per_email = current_app.config["ALERTS_TRIALS_PER_EMAIL"]
     name = "alerts_digest" if frequency == WEEKLY else "alerts_new"
+    renderers: dict[str, BulkEmailRenderer] = {}
+    portal_name = current_app.config["PORTAL_NAME"]
     for start in range(0, len(waiting), SUBSCRIBERS_PER_BATCH):
         chunk = waiting[start : start + SUBSCRIBERS_PER_BATCH]
         begin_write(session)
         alerts = _claimed_alerts(session, chunk, now)
-        subscribers = session.scalars(select(Subscriber).where(Subscriber.id.in_(list(alerts)))).all()
+        subscribers = session.scalars(
+            select(Subscriber).where(Subscriber.id.in_(list(alerts))).options(selectinload(Subscriber.conditions))
+        ).all()
         rows = []
-        for subscriber in subscribers:
-            trials = alerts[subscriber.id]
-            with force_locale(subscriber.language):
-                rendered = render_email(
+        with session.no_autoflush:
+            for subscriber in subscribers:
+                trials = alerts[subscriber.id]
+                links = SubscriberLinks.of(subscriber)
+                language = subscriber.language
+                if language not in renderers:
+                    renderers[language] = BulkEmailRenderer(language)
+                rendered = renderers[language].render(
                     name,
                     subscriber=subscriber,
                     trials=trials[:per_email],
                     more=len(trials) - per_email if len(trials) > per_email else 0,
                     total=len(trials),
-                    manage_url=manage_url(subscriber),
-                    unsubscribe_url=unsubscribe_url(subscriber),
-                    portal_name=current_app.config["PORTAL_NAME"],
+                    manage_url=links.manage,
+                    unsubscribe_url=links.unsubscribe,
+                    portal_name=portal_name,
                 )
-            rows.append(
-                add_email(
-                    session,
-                    kind=name,
-                    recipients=[subscriber.email],
-                    email=rendered,
-                    subscriber_id=subscriber.id,
-                    headers=unsubscribe_headers(subscriber),
+                rows.append(
+                    add_email(
+                        session,
+                        kind=name,
+                        recipients=[subscriber.email],
+                        email=rendered,
+                        subscriber_id=subscriber.id,
+                        headers=unsubscribe_headers(links),
+                    )
                 )
-            )
-            if frequency == WEEKLY:
-                subscriber.last_digest_at = now
+                if frequency == WEEKLY:
+                    subscriber.last_digest_at = now
+        session.flush()
+        summary.outbox_rows.extend((row.id, delivery_key(0, None)) for row in rows)  # read before commit expires them
         session.commit()
-        summary.outbox_rows.extend((row.id, delivery_key(0, None)) for row in rows)
         if frequency == WEEKLY:
             summary.digests += len(rows)
         else:

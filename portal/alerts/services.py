@@ -111,10 +111,6 @@ def manage_url(subscriber: Subscriber) -> str:
     return external_url("alerts.manage", token=manage_token(subscriber))
 
 
-def unsubscribe_url(subscriber: Subscriber) -> str:
-    return external_url("alerts.unsubscribe", token=manage_token(subscriber))
-
-
 def _email(session: Session, subscriber: Subscriber, name: str, **context: object) -> OutboxEmail:
     with force_locale(subscriber.language):
         rendered = render_email(name, subscriber=subscriber, portal_name=current_app.config["PORTAL_NAME"], **context)
