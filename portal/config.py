@@ -77,6 +77,9 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "OUTBOX_CLAIM_LEASE": timedelta(seconds=_int("OUTBOX_CLAIM_LEASE_SECONDS", 300)),
         "CONTACT_RATE_LIMIT_IP": os.environ.get("CONTACT_RATE_LIMIT_IP") or "20 per hour",
         "CONTACT_RATE_LIMIT_EMAIL": os.environ.get("CONTACT_RATE_LIMIT_EMAIL") or "5 per day",
+        # Wrong passcodes on shared-notes links from one IP, across all links (each link also locks on its own).
+        "NOTES_UNLOCK_RATE_LIMIT_IP": os.environ.get("NOTES_UNLOCK_RATE_LIMIT_IP") or "20 per hour",
+        "NOTES_SHARE_RATE_LIMIT_IP": os.environ.get("NOTES_SHARE_RATE_LIMIT_IP") or "30 per hour",
         "TRIALS_PER_PAGE": _int("TRIALS_PER_PAGE", 20),
         "LANGUAGES": ["en"],
         "BABEL_DEFAULT_LOCALE": "en",

@@ -141,6 +141,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             # Generous by default; the rate-limit tests lower them.
             "CONTACT_RATE_LIMIT_IP": "1000 per minute",
             "CONTACT_RATE_LIMIT_EMAIL": "1000 per minute",
+            "NOTES_UNLOCK_RATE_LIMIT_IP": "1000 per minute",
+            "NOTES_SHARE_RATE_LIMIT_IP": "1000 per minute",
             "OUTBOX_DELIVERY": "manual",
         }
     )

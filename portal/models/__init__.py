@@ -3,6 +3,7 @@
 from portal.models.base import Base
 from portal.models.contact import ContactRequest, SiteRecipientOverride
 from portal.models.faq import Faq
+from portal.models.note_share import NoteShare, NoteShareAttempts
 from portal.models.outbox import OutboxEmail
 from portal.models.trial import Site, Trial, TrialCondition, TrialTerm
 
@@ -10,6 +11,8 @@ __all__ = [
     "Base",
     "ContactRequest",
     "Faq",
+    "NoteShare",
+    "NoteShareAttempts",
     "OutboxEmail",
     "Site",
     "SiteRecipientOverride",

@@ -1,0 +1,139 @@
+"""Routes: the JSON API the notes panel uses, and the passcode-protected page a shared link opens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask_babel import gettext
+from flask_wtf.csrf import generate_csrf
+from werkzeug.exceptions import TooManyRequests
+from werkzeug.wrappers import Response
+
+from portal.database import begin_write
+from portal.extensions import db, limiter
+from portal.models import Trial
+from portal.notes.forms import PasscodeForm
+from portal.notes.services import (
+    DEFAULT_EXPIRY_DAYS,
+    ShareInputError,
+    create_share,
+    revoke_share,
+    unlock_share,
+)
+from portal.trials.services import get_trial
+
+bp = Blueprint("notes", __name__, url_prefix="/notes")
+
+MAX_TOKEN_LENGTH = 64
+
+
+def _unlock_limit() -> str:
+    return current_app.config["NOTES_UNLOCK_RATE_LIMIT_IP"]
+
+
+def _share_limit() -> str:
+    return current_app.config["NOTES_SHARE_RATE_LIMIT_IP"]
+
+
+@bp.after_request
+def private_headers(response: Response) -> Response:
+    # Links carry a secret and pages carry someone's notes: no search engines, no shared caches, no referrer.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@bp.errorhandler(TooManyRequests)
+def too_many(error: TooManyRequests) -> tuple[Response | str, int]:
+    if request.is_json or request.endpoint != "notes.open_share":
+        return jsonify(errors={"form": gettext("Too many requests. Please wait a few minutes and try again.")}), 429
+    return render_template("notes/share.html", form=PasscodeForm(), ip_limited=True), 429
+
+
+@bp.get("/csrf-token")
+def csrf_token() -> Response:
+    """A form token for the panel's JSON requests (the trial page itself is cached and shared by everyone)."""
+    return jsonify(csrf_token=generate_csrf())
+
+
+@bp.post("/shares")
+@limiter.limit(_share_limit)
+def create() -> tuple[Response, int]:
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return jsonify(errors={"form": gettext("We could not read your notes. Please try again.")}), 400
+    begin_write(db.session)
+    trial = get_trial(db.session, str(payload.get("nct_id", "")).strip().upper()[:11])
+    if trial is None:
+        return jsonify(errors={"form": gettext("We could not find this trial.")}), 404
+    try:
+        created = create_share(
+            db.session,
+            trial,
+            payload.get("notes"),
+            days=payload.get("days", DEFAULT_EXPIRY_DAYS),
+            chosen_passcode=payload.get("passcode"),
+        )
+    except ShareInputError as exc:
+        db.session.rollback()
+        return jsonify(errors=exc.errors), 422
+    db.session.commit()
+    url = current_app.config["PORTAL_BASE_URL"] + url_for("notes.open_share", token=created.token)
+    body = {
+        "url": url,
+        "passcode": created.passcode,
+        "owner_token": created.owner_token,
+        "expires_at": created.share.expires_at.isoformat(),
+        "count": len(created.share.notes),
+    }
+    return jsonify(body), 201
+
+
+@bp.post("/shares/revoke")
+def revoke() -> Response | tuple[Response, int]:
+    payload = request.get_json(silent=True)
+    owner_token = payload.get("owner_token") if isinstance(payload, dict) else None
+    begin_write(db.session)
+    revoked = revoke_share(db.session, owner_token)
+    db.session.commit()
+    if not revoked:
+        return jsonify(revoked=False), 404
+    return jsonify(revoked=True)
+
+
+def _check_token(token: str) -> None:
+    if len(token) > MAX_TOKEN_LENGTH:
+        abort(404)
+
+
+@bp.get("/s/<token>")
+def open_share(token: str) -> str:
+    """The same form for every token: whether a share exists shows only after the right passcode."""
+    _check_token(token)
+    return render_template("notes/share.html", form=PasscodeForm(formdata=None))
+
+
+@bp.post("/s/<token>")
+@limiter.limit(_unlock_limit, deduct_when=lambda response: response.status_code != 200)
+def unlock(token: str) -> tuple[str, int]:
+    _check_token(token)
+    form = PasscodeForm()
+    if not form.validate_on_submit():
+        return render_template("notes/share.html", form=form), 422
+    begin_write(db.session)
+    result = unlock_share(db.session, token, form.passcode.data or "")
+    share = result.share
+    trial_updated = False
+    if share is not None:
+        current = db.session.get(Trial, share.trial_id)
+        trial_updated = current is not None and current.last_update_posted_on != share.trial_last_update
+    db.session.commit()
+    if share is not None:
+        return render_template("notes/shared.html", share=share, trial_updated=trial_updated), 200
+    form.passcode.data = ""
+    if result.locked_for is not None:
+        return render_template("notes/share.html", form=form, locked_minutes=result.locked_minutes), 429
+    form.passcode.errors = [
+        gettext("This passcode does not open this link. Check the passcode and the link, and try again.")
+    ]
+    return render_template("notes/share.html", form=form), 403
