@@ -45,7 +45,7 @@ def private_headers(response: Response) -> Response:
 
 @bp.errorhandler(TooManyRequests)
 def too_many(error: TooManyRequests) -> tuple[Response | str, int]:
-    if request.is_json or request.endpoint != "notes.open_share":
+    if request.endpoint not in {"notes.open_share", "notes.unlock"}:
         return jsonify(errors={"form": gettext("Too many requests. Please wait a few minutes and try again.")}), 429
     return render_template("notes/share.html", form=PasscodeForm(), ip_limited=True), 429
 
