@@ -232,9 +232,10 @@
       var link = item.querySelector(".share-item__link");
       if (/^https?:\/\//.test(share.url)) { link.href = share.url; }
       link.textContent = share.url;
-      var expires = new Date(share.expiresAt).toLocaleDateString(document.documentElement.lang || undefined);
-      item.querySelector(".share-item__meta").textContent =
-        data.msgExpires.replace("{date}", expires) + " · " + data.msgNotesCount.replace("{count}", share.count);
+      var expires = new Date(share.expiresAt).toLocaleDateString(document.documentElement.lang || undefined,
+        { day: "numeric", month: "long", year: "numeric" });
+      var count = share.count === 1 ? data.msgOneNote : data.msgNotesCount.replace("{count}", share.count);
+      item.querySelector(".share-item__meta").textContent = data.msgExpires.replace("{date}", expires) + " · " + count;
       item.querySelector(".js-share-revoke").addEventListener("click", function () { revoke(share); });
       list.appendChild(item);
     });
