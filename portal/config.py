@@ -80,6 +80,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # Wrong passcodes on shared-notes links from one IP, across all links (each link also locks on its own).
         "NOTES_UNLOCK_RATE_LIMIT_IP": os.environ.get("NOTES_UNLOCK_RATE_LIMIT_IP") or "20 per hour",
         "NOTES_SHARE_RATE_LIMIT_IP": os.environ.get("NOTES_SHARE_RATE_LIMIT_IP") or "30 per hour",
+        "NOTES_EMAIL_RATE_LIMIT_SHARE": os.environ.get("NOTES_EMAIL_RATE_LIMIT_SHARE") or "5 per day",
         "TRIALS_PER_PAGE": _int("TRIALS_PER_PAGE", 20),
         "LANGUAGES": ["en"],
         "BABEL_DEFAULT_LOCALE": "en",

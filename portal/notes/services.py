@@ -9,12 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app, url_for
 from flask_babel import gettext
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from portal.mail.outbox import add_email, delivery_key
+from portal.mail.rendering import render_email
 from portal.models import NoteShare, NoteShareAttempts, Trial
 from portal.models.base import utcnow
 from portal.notes.passcodes import (
@@ -27,6 +30,7 @@ from portal.notes.passcodes import (
     normalise_passcode,
     token_hash,
 )
+from portal.trials.presenters import partial_date
 
 MAX_NOTES = 50
 MAX_NOTE_LENGTH = 2000
@@ -200,3 +204,42 @@ def purge_expired(session: Session, now: datetime | None = None) -> tuple[int, i
         delete(NoteShareAttempts).where(NoteShareAttempts.window_started_at <= now - FAILURE_WINDOW)
     )
     return shares.rowcount, attempts.rowcount  # type: ignore[attr-defined]
+
+
+def email_share_link(
+    session: Session, owner_token: Any, link: Any, address: str, now: datetime | None = None
+) -> list[tuple[int, str]]:
+    """Queue an email with the link (never the passcode) for the share's owner; [] when the pair does not match.
+
+    Only the browser that made the share holds both its owner token and its link, so nobody else can send it.
+    """
+    now = now or utcnow()
+    if not isinstance(owner_token, str) or not isinstance(link, str) or "/notes/s/" not in link:
+        return []
+    token = link.rsplit("/notes/s/", 1)[1].split("?", 1)[0].split("#", 1)[0]
+    share = session.scalar(
+        select(NoteShare).where(
+            NoteShare.token_hash == token_hash(token),
+            NoteShare.owner_token_hash == token_hash(owner_token),
+            NoteShare.expires_at > now,
+        )
+    )
+    if share is None:
+        return []
+    # Built again from our own base URL: the address in the email is always this portal's.
+    url = current_app.config["PORTAL_BASE_URL"] + url_for("notes.open_share", token=token)
+    row = add_email(
+        session,
+        kind="notes_link",
+        recipients=[address],
+        email=render_email(
+            "notes_link",
+            link=url,
+            trial_title=share.trial_title,
+            nct_id=share.nct_id,
+            expires_on=partial_date(share.expires_at),
+            portal_name=current_app.config["PORTAL_NAME"],
+        ),
+    )
+    session.flush()
+    return [(row.id, delivery_key(0, None))]

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
+
+from email_validator import EmailNotValidError
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
+from portal.contact.forms import normalised_email
 from portal.database import begin_write
 from portal.extensions import db, limiter
+from portal.mail.dispatch import dispatch_after_commit
 from portal.models import Trial
 from portal.notes.forms import PasscodeForm
 from portal.notes.services import (
     DEFAULT_EXPIRY_DAYS,
     ShareInputError,
     create_share,
+    email_share_link,
     revoke_share,
     unlock_share,
 )
@@ -32,6 +38,17 @@ def _unlock_limit() -> str:
 
 def _share_limit() -> str:
     return current_app.config["NOTES_SHARE_RATE_LIMIT_IP"]
+
+
+def _email_limit() -> str:
+    return current_app.config["NOTES_EMAIL_RATE_LIMIT_SHARE"]
+
+
+def _owner_key() -> str:
+    """Emails are counted per share (by a hash of its owner token), whatever the IP."""
+    payload = request.get_json(silent=True)
+    owner = str(payload.get("owner_token", "")) if isinstance(payload, dict) else ""
+    return "notes-email:" + hashlib.sha256(owner.encode()).hexdigest()
 
 
 @bp.after_request
@@ -99,6 +116,28 @@ def revoke() -> Response | tuple[Response, int]:
     if not revoked:
         return jsonify(revoked=False), 404
     return jsonify(revoked=True)
+
+
+@bp.post("/shares/email")
+@limiter.limit(_share_limit)
+@limiter.limit(_email_limit, key_func=_owner_key)
+def email_link() -> Response | tuple[Response, int]:
+    """Send the link, never the passcode, through the outbox."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return jsonify(errors={"form": gettext("We could not read your request. Please try again.")}), 400
+    try:
+        address = normalised_email(str(payload.get("email", "")).strip()[:254])
+    except EmailNotValidError:
+        return jsonify(errors={"email": gettext("Please enter a valid email address, like name@example.com.")}), 422
+    begin_write(db.session)
+    rows = email_share_link(db.session, payload.get("owner_token"), payload.get("url"), address)
+    if not rows:
+        db.session.rollback()
+        return jsonify(errors={"form": gettext("This link no longer works, so we cannot send it.")}), 404
+    db.session.commit()
+    dispatch_after_commit(rows)
+    return jsonify(sent=True)
 
 
 def _check_token(token: str) -> None:

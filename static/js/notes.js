@@ -395,6 +395,7 @@
   var passcodeField = $(".js-own-passcode");
   var passcodeInput = $(".js-share-passcode-input");
   var passcodeError = $(".js-passcode-error");
+  var lastShare = null;
 
   function csrfToken() {
     return fetch(data.csrfUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -497,6 +498,7 @@
           passcodeInput.value = "";
           $(".js-share-link").value = result.url;
           $(".js-share-passcode").textContent = result.passcode;
+          lastShare = result;
           var box = $(".js-share-result");
           box.hidden = false;
           box.focus();
@@ -519,6 +521,42 @@
       input.select();
       if (document.execCommand("copy")) { done(); }
     }
+  });
+
+  var emailForm = $(".js-email-form");
+  var emailInput = $(".js-email-input");
+  var emailError = $(".js-email-error");
+
+  function showEmailError(message) {
+    emailError.textContent = message;
+    emailError.hidden = !message;
+    if (message) {
+      emailInput.setAttribute("aria-invalid", "true");
+      emailInput.setAttribute("aria-describedby", "share-email-error");
+      emailInput.focus();
+    } else {
+      emailInput.removeAttribute("aria-invalid");
+      emailInput.removeAttribute("aria-describedby");
+    }
+  }
+
+  emailForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    showEmailError("");
+    $(".js-email-status").textContent = "";
+    if (!lastShare) { return; }
+    var body = { owner_token: lastShare.owner_token, url: lastShare.url, email: emailInput.value };
+    postJson(data.emailUrl, body).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (result) {
+        if (response.status === 200) {
+          emailInput.value = "";
+          $(".js-email-status").textContent = data.msgEmailed;
+          return;
+        }
+        var errors = result.errors || {};
+        showEmailError(errors.email || errors.form || data.msgShareFailed);
+      });
+    }).catch(function () { showEmailError(data.msgShareFailed); });
   });
 
   function revoke(share) {
