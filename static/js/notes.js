@@ -5,14 +5,15 @@
   "use strict";
 
   var panel = document.getElementById("my-notes");
-  if (!panel || !window.fetch || !window.JSON || !document.createTreeWalker) { return; }
+  if (!panel || !window.fetch || !document.createTreeWalker || !window.TrialNotesAnchor || !window.TrialNotesShare) {
+    return;
+  }
 
   var data = panel.dataset;
   var nctId = data.nctId;
   var NOTES_KEY = "trialPortal.notes." + nctId;
   var SHARES_KEY = "trialPortal.noteShares." + nctId;
   var MAX_LENGTH = parseInt(data.maxLength, 10) || 2000;
-  var CONTEXT = 32;
   var sections = Array.prototype.slice.call(document.querySelectorAll("[data-note-section]"));
   var addButton = document.querySelector(".js-note-add");
   var dialog = document.querySelector(".js-note-dialog");
@@ -61,144 +62,18 @@
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
 
-  // ---- Anchoring: a note is found again by its quote and the text just before and after it. ----
-
-  // The section's visible text with each run of white space as one space, and where each character lives.
-  function textIndex(section) {
-    var walker = document.createTreeWalker(section, NodeFilter.SHOW_TEXT, {
-      acceptNode: function (node) {
-        return node.parentNode.closest("[data-notes-ui]") ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT;
-      }
-    });
-    var chars = [];
-    var nodes = [];
-    var offsets = [];
-    var space = true;
-    while (walker.nextNode()) {
-      var node = walker.currentNode;
-      var value = node.nodeValue;
-      for (var i = 0; i < value.length; i++) {
-        var ch = value.charAt(i);
-        if (/\s/.test(ch)) {
-          if (space) { continue; }
-          ch = " ";
-          space = true;
-        } else {
-          space = false;
-        }
-        chars.push(ch);
-        nodes.push(node);
-        offsets.push(i);
-      }
-    }
-    return { text: chars.join(""), nodes: nodes, offsets: offsets };
-  }
-
-  // The index of the first character at or after a boundary point (binary search: positions are in order).
-  function indexAt(index, container, offset) {
-    var point = document.createRange();
-    point.setStart(container, offset);
-    var low = 0;
-    var high = index.nodes.length;
-    while (low < high) {
-      var mid = (low + high) >> 1;
-      if (point.comparePoint(index.nodes[mid], index.offsets[mid]) >= 0) { high = mid; } else { low = mid + 1; }
-    }
-    return low;
-  }
-
-  function sectionTitle(section) {
-    var heading = section.querySelector("h2");
-    return heading ? heading.textContent.trim() : "";
-  }
-
-  function anchorFromRange(section, range) {
-    var index = textIndex(section);
-    var start = indexAt(index, range.startContainer, range.startOffset);
-    var end = indexAt(index, range.endContainer, range.endOffset);
-    while (start < end && index.text.charAt(start) === " ") { start++; }
-    while (end > start && index.text.charAt(end - 1) === " ") { end--; }
-    if (end <= start) { return null; }
-    return {
-      section: section.id,
-      sectionTitle: sectionTitle(section),
-      quote: index.text.slice(start, end),
-      prefix: index.text.slice(Math.max(0, start - CONTEXT), start),
-      suffix: index.text.slice(end, end + CONTEXT)
-    };
-  }
-
-  function sharedEnd(a, b) {
-    var n = 0;
-    while (n < a.length && n < b.length && a.charAt(a.length - 1 - n) === b.charAt(b.length - 1 - n)) { n++; }
-    return n;
-  }
-
-  function sharedStart(a, b) {
-    var n = 0;
-    while (n < a.length && n < b.length && a.charAt(n) === b.charAt(n)) { n++; }
-    return n;
-  }
-
-  // Where the quote is now: its own section first, then anywhere (a re-import can move text between sections).
-  function locate(note) {
-    var own = sections.filter(function (s) { return s.id === note.section; });
-    var order = own.concat(sections.filter(function (s) { return s.id !== note.section; }));
-    for (var k = 0; k < order.length; k++) {
-      var index = textIndex(order[k]);
-      var best = null;
-      var from = index.text.indexOf(note.quote);
-      while (from !== -1) {
-        var end = from + note.quote.length;
-        var score = sharedEnd(note.prefix || "", index.text.slice(Math.max(0, from - CONTEXT), from)) +
-          sharedStart(note.suffix || "", index.text.slice(end, end + CONTEXT));
-        if (!best || score > best.score) { best = { score: score, start: from, end: end }; }
-        from = index.text.indexOf(note.quote, from + 1);
-      }
-      if (best) { return { index: index, start: best.start, end: best.end }; }
-    }
-    return null;
-  }
-
-  function highlight(found, noteId) {
-    var pieces = [];
-    for (var i = found.start; i < found.end; i++) {
-      var node = found.index.nodes[i];
-      var last = pieces[pieces.length - 1];
-      if (last && last.node === node) { last.to = found.index.offsets[i] + 1; }
-      else { pieces.push({ node: node, from: found.index.offsets[i], to: found.index.offsets[i] + 1 }); }
-    }
-    pieces.forEach(function (piece) {
-      var target = piece.node;
-      if (!target.nodeValue.slice(piece.from, piece.to).trim()) { return; }
-      if (piece.from > 0) { target = target.splitText(piece.from); }
-      if (piece.to - piece.from < target.nodeValue.length) { target.splitText(piece.to - piece.from); }
-      var mark = document.createElement("mark");
-      mark.className = "note-mark";
-      mark.setAttribute("data-note-id", noteId);
-      target.parentNode.insertBefore(mark, target);
-      mark.appendChild(target);
-    });
-  }
-
-  function clearHighlights() {
-    Array.prototype.forEach.call(document.querySelectorAll("mark.note-mark"), function (mark) {
-      var parent = mark.parentNode;
-      while (mark.firstChild) { parent.insertBefore(mark.firstChild, mark); }
-      parent.removeChild(mark);
-      parent.normalize();
-    });
-  }
+  var anchors = window.TrialNotesAnchor;
+  var sharing = null;
 
   // ---- The panel ----
 
   function render() {
     var notes = load(NOTES_KEY);
-    clearHighlights();
+    anchors.clearHighlights();
     var missing = {};
     notes.forEach(function (note) {
-      var found = locate(note);
-      if (found) { highlight(found, note.id); } else { missing[note.id] = true; }
+      var found = anchors.locate(note, sections);
+      if (found) { anchors.highlight(found, note.id); } else { missing[note.id] = true; }
     });
     var list = $(".js-notes-list");
     list.textContent = "";
@@ -217,29 +92,7 @@
     });
     $(".js-notes-empty").hidden = notes.length > 0;
     $(".js-notes-actions").hidden = notes.length === 0;
-    renderShares();
-  }
-
-  function renderShares() {
-    var now = Date.now();
-    var shares = load(SHARES_KEY).filter(function (s) { return Date.parse(s.expiresAt) > now; });
-    store(SHARES_KEY, shares);
-    var list = $(".js-shares-list");
-    list.textContent = "";
-    var template = $(".js-share-template");
-    shares.forEach(function (share) {
-      var item = template.content.firstElementChild.cloneNode(true);
-      var link = item.querySelector(".share-item__link");
-      if (/^https?:\/\//.test(share.url)) { link.href = share.url; }
-      link.textContent = share.url;
-      var expires = new Date(share.expiresAt).toLocaleDateString(document.documentElement.lang || undefined,
-        { day: "numeric", month: "long", year: "numeric" });
-      var count = share.count === 1 ? data.msgOneNote : data.msgNotesCount.replace("{count}", share.count);
-      item.querySelector(".share-item__meta").textContent = data.msgExpires.replace("{date}", expires) + " · " + count;
-      item.querySelector(".js-share-revoke").addEventListener("click", function () { revoke(share); });
-      list.appendChild(item);
-    });
-    $(".js-shares").hidden = shares.length === 0;
+    sharing.renderShares();
   }
 
   function deleteNote(id) {
@@ -305,7 +158,7 @@
       button.addEventListener("click", function () {
         var range = document.createRange();
         range.selectNodeContents(heading);
-        var anchor = anchorFromRange(section, range);
+        var anchor = anchors.fromRange(section, range);
         lastSectionButton = button;
         if (anchor) { openEditor(anchor, null); }
       });
@@ -321,7 +174,7 @@
     var element = container.nodeType === 1 ? container : container.parentNode;
     var section = element.closest("[data-note-section]");
     if (!section || element.closest("[data-notes-ui]")) { return null; }
-    var anchor = anchorFromRange(section, range);
+    var anchor = anchors.fromRange(section, range);
     return anchor ? { anchor: anchor, range: range, section: section } : null;
   }
 
@@ -388,189 +241,6 @@
     announce(data.msgAllDeleted);
   });
 
-  // ---- Sharing ----
-
-  var shareForm = $(".js-share-form");
-  var shareError = $(".js-share-error");
-  var passcodeField = $(".js-own-passcode");
-  var passcodeInput = $(".js-share-passcode-input");
-  var passcodeError = $(".js-passcode-error");
-  var lastShare = null;
-
-  function csrfToken() {
-    return fetch(data.csrfUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) { return response.json(); })
-      .then(function (body) { return body.csrf_token; });
-  }
-
-  function postJson(url, body) {
-    return csrfToken().then(function (token) {
-      return fetch(url, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
-        body: JSON.stringify(body)
-      });
-    });
-  }
-
-  function showShareError(message) {
-    shareError.textContent = message;
-    shareError.hidden = false;
-  }
-
-  function showPasscodeError(message) {
-    passcodeError.textContent = message;
-    passcodeError.hidden = !message;
-    if (message) {
-      passcodeInput.setAttribute("aria-invalid", "true");
-      passcodeInput.setAttribute("aria-describedby", "share-passcode-hint share-passcode-error");
-      passcodeInput.focus();
-    } else {
-      passcodeInput.removeAttribute("aria-invalid");
-      passcodeInput.setAttribute("aria-describedby", "share-passcode-hint");
-    }
-  }
-
-  $(".js-share-open").addEventListener("click", function () {
-    var choices = $(".js-share-choices");
-    choices.textContent = "";
-    load(NOTES_KEY).forEach(function (note, i) {
-      var item = document.createElement("li");
-      item.className = "checkbox";
-      var box = document.createElement("input");
-      box.type = "checkbox";
-      box.id = "share-note-" + i;
-      box.value = note.id;
-      box.checked = true;
-      var label = document.createElement("label");
-      label.htmlFor = box.id;
-      label.textContent = note.note.length > 80 ? note.note.slice(0, 79) + "…" : note.note;
-      item.appendChild(box);
-      item.appendChild(label);
-      choices.appendChild(item);
-    });
-    shareError.hidden = true;
-    showPasscodeError("");
-    $(".js-share-result").hidden = true;
-    shareForm.hidden = false;
-    shareForm.querySelector("h3").setAttribute("tabindex", "-1");
-    shareForm.querySelector("h3").focus();
-  });
-
-  $(".js-share-cancel").addEventListener("click", function () {
-    shareForm.hidden = true;
-    $(".js-share-open").focus();
-  });
-
-  Array.prototype.forEach.call(shareForm.querySelectorAll("input[name=share-passcode-kind]"), function (radio) {
-    radio.addEventListener("change", function () {
-      passcodeField.hidden = !document.getElementById("share-passcode-own").checked;
-    });
-  });
-
-  shareForm.addEventListener("submit", function (event) {
-    event.preventDefault();
-    shareError.hidden = true;
-    showPasscodeError("");
-    var chosen = Array.prototype.map.call(shareForm.querySelectorAll(".js-share-choices input:checked"),
-      function (box) { return box.value; });
-    var notes = load(NOTES_KEY).filter(function (n) { return chosen.indexOf(n.id) !== -1; });
-    if (!notes.length) { showShareError(data.msgNoneChosen); return; }
-    var own = document.getElementById("share-passcode-own").checked;
-    var passcode = own ? passcodeInput.value : "";
-    if (own && passcode.replace(/[\s\-_.,]/g, "").length < 8) { showPasscodeError(data.msgPasscodeShort); return; }
-    var body = {
-      nct_id: nctId,
-      days: parseInt($(".js-share-days").value, 10),
-      passcode: passcode,
-      notes: notes.map(function (n) {
-        return { quote: n.quote, note: n.note, section: n.section, section_title: n.sectionTitle || "" };
-      })
-    };
-    postJson(data.shareUrl, body).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (result) {
-        if (response.status === 201) {
-          var shares = load(SHARES_KEY);
-          shares.push({ url: result.url, ownerToken: result.owner_token, expiresAt: result.expires_at, count: result.count });
-          store(SHARES_KEY, shares);
-          shareForm.hidden = true;
-          passcodeInput.value = "";
-          $(".js-share-link").value = result.url;
-          $(".js-share-passcode").textContent = result.passcode;
-          lastShare = result;
-          var box = $(".js-share-result");
-          box.hidden = false;
-          box.focus();
-          renderShares();
-          return;
-        }
-        var errors = result.errors || {};
-        if (errors.passcode) { showPasscodeError(errors.passcode); }
-        else { showShareError(errors.notes || errors.days || errors.form || data.msgShareFailed); }
-      });
-    }).catch(function () { showShareError(data.msgShareFailed); });
-  });
-
-  $(".js-share-copy").addEventListener("click", function () {
-    var input = $(".js-share-link");
-    var done = function () { announce(data.msgCopied); };
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(input.value).then(done, function () { input.select(); });
-    } else {
-      input.select();
-      if (document.execCommand("copy")) { done(); }
-    }
-  });
-
-  var emailForm = $(".js-email-form");
-  var emailInput = $(".js-email-input");
-  var emailError = $(".js-email-error");
-
-  function showEmailError(message) {
-    emailError.textContent = message;
-    emailError.hidden = !message;
-    if (message) {
-      emailInput.setAttribute("aria-invalid", "true");
-      emailInput.setAttribute("aria-describedby", "share-email-error");
-      emailInput.focus();
-    } else {
-      emailInput.removeAttribute("aria-invalid");
-      emailInput.removeAttribute("aria-describedby");
-    }
-  }
-
-  emailForm.addEventListener("submit", function (event) {
-    event.preventDefault();
-    showEmailError("");
-    $(".js-email-status").textContent = "";
-    if (!lastShare) { return; }
-    var body = { owner_token: lastShare.owner_token, url: lastShare.url, email: emailInput.value };
-    postJson(data.emailUrl, body).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (result) {
-        if (response.status === 200) {
-          emailInput.value = "";
-          $(".js-email-status").textContent = data.msgEmailed;
-          return;
-        }
-        var errors = result.errors || {};
-        showEmailError(errors.email || errors.form || data.msgShareFailed);
-      });
-    }).catch(function () { showEmailError(data.msgShareFailed); });
-  });
-
-  function revoke(share) {
-    if (!window.confirm(data.msgConfirmRevoke)) { return; }
-    postJson(data.revokeUrl, { owner_token: share.ownerToken }).then(function (response) {
-      if (response.status !== 200 && response.status !== 404) { throw new Error(String(response.status)); }
-      store(SHARES_KEY, load(SHARES_KEY).filter(function (s) { return s.ownerToken !== share.ownerToken; }));
-      $(".js-share-result").hidden = true;
-      renderShares();
-      document.getElementById("my-notes-heading").focus();
-      announce(data.msgRevoked);
-    }).catch(function () { announce(data.msgShareFailed); });
-  }
-
   // ---- Start ----
 
   panel.hidden = false;
@@ -582,6 +252,9 @@
     $(".js-notes-empty").hidden = true;
     return;
   }
+  sharing = window.TrialNotesShare({
+    panel: panel, $: $, load: load, store: store, announce: announce, NOTES_KEY: NOTES_KEY, SHARES_KEY: SHARES_KEY
+  });
   addSectionButtons();
   render();
 })();

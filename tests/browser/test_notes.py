@@ -76,8 +76,8 @@ def test_a_note_is_kept_shared_with_a_passcode_and_revoked(
     )
     assert re.fullmatch(r"[a-z]+-[a-z]+-[a-z]+-[a-z]+", passcode)
     expect(panel.locator(".share-item")).to_have_count(1)
-    panel.get_by_label("Email the link (not the passcode) to").fill("sam@example.org")
-    panel.get_by_role("button", name="Email the link").click()
+    panel.get_by_label("Send the link (not the passcode) to this address").fill("sam@example.org")
+    panel.get_by_role("button", name="Send the link").click()
     expect(panel.locator(".js-email-status")).to_have_text(
         "We are sending the link by email. Remember to give the passcode separately."
     )
