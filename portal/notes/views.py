@@ -7,7 +7,7 @@ import hashlib
 from email_validator import EmailNotValidError
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext
-from flask_wtf.csrf import generate_csrf
+from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
@@ -65,6 +65,15 @@ def too_many(error: TooManyRequests) -> tuple[Response | str, int]:
     if request.endpoint not in {"notes.open_share", "notes.unlock"}:
         return jsonify(errors={"form": gettext("Too many requests. Please wait a few minutes and try again.")}), 429
     return render_template("notes/share.html", form=PasscodeForm(), ip_limited=True), 429
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(error: CSRFError) -> tuple[Response | str, int]:
+    if request.endpoint != "notes.unlock":
+        return jsonify(errors={"form": gettext("This page was open too long. Please reload it and try again.")}), 400
+    form = PasscodeForm(formdata=None)
+    form.passcode.errors = [gettext("This page was open too long. Please enter the passcode again.")]
+    return render_template("notes/share.html", form=form), 400
 
 
 @bp.get("/csrf-token")
