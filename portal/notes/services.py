@@ -129,7 +129,7 @@ def create_share(
 ) -> CreatedShare:
     """A snapshot of the notes with a fresh link, owner token and passcode (flushed, not committed)."""
     now = now or utcnow()
-    if days not in EXPIRY_DAYS:
+    if type(days) is not int or days not in EXPIRY_DAYS:  # not True, 7.5 or "7"
         raise ShareInputError({"days": gettext("Please choose 1, 7 or 30 days.")})
     notes = clean_notes(raw_notes)
     passcode = chosen_or_generated_passcode(chosen_passcode)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from flask import Flask
@@ -79,6 +80,7 @@ def test_an_author_can_choose_a_passcode_of_eight_characters_or_more(app: Flask,
         ([{**NOTE, "quote": "q" * 2001}], {}, "notes", "Each quote must be at most 2000 characters."),
         ([{**NOTE, "section": "<script>"}], {}, "notes", "A note is not on a part of the trial page we know."),
         ([NOTE], {"days": 365}, "days", "Please choose 1, 7 or 30 days."),
+        ([NOTE], {"days": "7"}, "days", "Please choose 1, 7 or 30 days."),
     ],
 )
 def test_limits_are_refused_with_a_message(
@@ -150,3 +152,17 @@ def test_notes_and_passcodes_are_not_logged(app: Flask, client: FlaskClient, cap
     logged = caplog.text
     assert NOTE["note"] not in logged and NOTE["quote"] not in logged
     assert body["passcode"] not in logged and "wrong-words-here-now" not in logged
+
+
+def test_the_recipient_is_told_when_the_trial_changed_after_the_notes(app: Flask, client: FlaskClient) -> None:
+    body = share(client).get_json()
+    path = link_path(body["url"])
+    before = try_passcode(app.test_client(), path, body["passcode"]).get_data(as_text=True)
+    assert "The notes were written on the trial page as last updated on" in before
+    assert "The trial page has changed since then." not in before
+    with app.app_context():
+        trial = db.session.scalars(select(Trial).where(Trial.nct_id == TRIAL)).one()
+        trial.last_update_posted_on = date(2030, 1, 1)
+        db.session.commit()
+    after = try_passcode(app.test_client(), path, body["passcode"]).get_data(as_text=True)
+    assert "The trial page has changed since then." in after
