@@ -158,6 +158,16 @@ def test_on_a_phone_a_keyboard_user_notes_a_section_and_moved_text_is_still_foun
     expect(page.locator("#eligibility-heading mark.note-mark")).to_have_text("Who can take part")
     expect(button).to_be_focused()
     expect(page.locator(".note-item", has_text="Can I join")).to_be_visible()
+    # Text selected from the keyboard (shift+arrows): the "Add note" button comes next in the tab order.
+    select_text(page, "overview", QUOTE)
+    page.get_by_role("button", name="Add a note to “Overview”").focus()
+    expect(page.get_by_role("button", name="Add note", exact=True)).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Add note", exact=True)).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("dialog", name="Your note").locator("blockquote")).to_have_text(QUOTE)
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog", name="Your note")).to_be_hidden()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the page scrolls sideways on a phone ({width}px)"
     assert_axe_clean(page)
