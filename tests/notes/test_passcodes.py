@@ -112,10 +112,11 @@ def test_a_wrong_passcode_and_an_unknown_link_get_the_same_answer(app: Flask, cl
     assert visible(app.test_client().get(real).get_data(as_text=True)) == visible(
         app.test_client().get(unknown).get_data(as_text=True)
     )
-    # Both check a passcode against an argon2id hash, so neither answers noticeably faster.
-    wrong_times = [answer(real)[2] for _ in range(3)]
-    missing_times = [answer(unknown)[2] for _ in range(3)]
-    assert min(missing_times) > 0.5 * min(wrong_times) and min(wrong_times) > 0.5 * min(missing_times)
+    # Both check a passcode against an argon2id hash: skipping the check for unknown links would make them answer
+    # in a small fraction of the time. Loose bounds, since other processes share the machine.
+    wrong_times = sorted(answer(real)[2] for _ in range(3))
+    missing_times = sorted(answer(unknown)[2] for _ in range(3))
+    assert missing_times[1] > 0.4 * wrong_times[1] and wrong_times[1] > 0.4 * missing_times[1]
     # And an unknown link locks exactly like a real one: after 4 wrong tries each, the 5th is refused, the 6th locked.
     for expected in (403, 429):
         on_real, on_unknown = try_passcode(app.test_client(), real, "x"), try_passcode(app.test_client(), unknown, "x")
