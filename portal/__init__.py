@@ -95,12 +95,14 @@ def register_blueprints(app: Flask) -> None:
     from portal.contact.views import bp as contact_bp
     from portal.main import bp as main_bp
     from portal.main.errors import register_error_handlers
+    from portal.notes.views import bp as notes_bp
     from portal.trials import bp as trials_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(trials_bp)
     app.register_blueprint(contact_bp)
     app.register_blueprint(alerts_bp)
+    app.register_blueprint(notes_bp)
     register_error_handlers(app)
 
 
@@ -108,8 +110,18 @@ def register_commands(app: Flask) -> None:
     from portal.alerts.cli import alerts_cli
     from portal.cli import faqs_cli, sites_cli, trials_cli
     from portal.mail.cli import mail_catcher_command, outbox_cli, worker_command
+    from portal.notes.cli import notes_cli
 
-    for command in (trials_cli, faqs_cli, sites_cli, alerts_cli, outbox_cli, worker_command, mail_catcher_command):
+    for command in (
+        trials_cli,
+        faqs_cli,
+        sites_cli,
+        alerts_cli,
+        notes_cli,
+        outbox_cli,
+        worker_command,
+        mail_catcher_command,
+    ):
         app.cli.add_command(command)
 
 

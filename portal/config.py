@@ -86,6 +86,10 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "ALERTS_TRIALS_PER_EMAIL": _int("ALERTS_TRIALS_PER_EMAIL", 10),
         # How often each mail worker runs `alerts send` (0: never; then run it from cron).
         "ALERTS_RUN_SECONDS": _int("ALERTS_RUN_SECONDS", 3600),
+        # Wrong passcodes on shared-notes links from one IP, across all links (each link also locks on its own).
+        "NOTES_UNLOCK_RATE_LIMIT_IP": os.environ.get("NOTES_UNLOCK_RATE_LIMIT_IP") or "20 per hour",
+        "NOTES_SHARE_RATE_LIMIT_IP": os.environ.get("NOTES_SHARE_RATE_LIMIT_IP") or "30 per hour",
+        "NOTES_EMAIL_RATE_LIMIT_SHARE": os.environ.get("NOTES_EMAIL_RATE_LIMIT_SHARE") or "5 per day",
         "TRIALS_PER_PAGE": _int("TRIALS_PER_PAGE", 20),
         "LANGUAGES": ["en"],
         "BABEL_DEFAULT_LOCALE": "en",

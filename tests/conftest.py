@@ -143,6 +143,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "CONTACT_RATE_LIMIT_EMAIL": "1000 per minute",
             "ALERTS_RATE_LIMIT_IP": "1000 per minute",
             "ALERTS_RATE_LIMIT_EMAIL": "1000 per minute",
+            "NOTES_UNLOCK_RATE_LIMIT_IP": "1000 per minute",
+            "NOTES_SHARE_RATE_LIMIT_IP": "1000 per minute",
+            "NOTES_EMAIL_RATE_LIMIT_SHARE": "1000 per minute",
             "OUTBOX_DELIVERY": "manual",
         }
     )

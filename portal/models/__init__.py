@@ -4,6 +4,7 @@ from portal.models.alert import AlertRun, Subscriber, SubscriberCondition, Trial
 from portal.models.base import Base
 from portal.models.contact import ContactRequest, SiteRecipientOverride
 from portal.models.faq import Faq
+from portal.models.note_share import NoteShare, NoteShareAttempts
 from portal.models.outbox import OutboxEmail
 from portal.models.trial import Site, Trial, TrialCondition, TrialTerm
 
@@ -15,6 +16,8 @@ __all__ = [
     "Base",
     "ContactRequest",
     "Faq",
+    "NoteShare",
+    "NoteShareAttempts",
     "OutboxEmail",
     "Site",
     "SiteRecipientOverride",

@@ -1,0 +1,1 @@
+"""Private notes on trial pages, kept in the browser, shared through passcode-protected links."""
