@@ -1,12 +1,20 @@
 """Database models, one module per aggregate."""
 
+from portal.models.audit import AuditEvent, ContactRequestEvent
 from portal.models.base import Base
 from portal.models.contact import ContactRequest, SiteRecipientOverride
 from portal.models.faq import Faq
 from portal.models.outbox import OutboxEmail
 from portal.models.trial import Site, Trial, TrialCondition, TrialTerm
+from portal.models.user import SignInFailure, SiteMembership, User, UserSession
 
 __all__ = [
+    "AuditEvent",
+    "ContactRequestEvent",
+    "SignInFailure",
+    "SiteMembership",
+    "User",
+    "UserSession",
     "Base",
     "ContactRequest",
     "Faq",

@@ -1,0 +1,51 @@
+"""`flask --app portal privacy purge|erase`: retention and erasure on request."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal.database import begin_write
+from portal.extensions import db
+from portal.privacy.services import erase_person, purge_old_requests
+
+privacy_cli = AppGroup("privacy", help="Delete personal data past retention or on a person's request.")
+
+
+def _report(counts: dict[str, int]) -> None:
+    for name, count in counts.items():
+        click.echo(f"{name.replace('_', ' ')}: {count}")
+
+
+@privacy_cli.command("purge")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Days to keep contact requests (default: RETENTION_DAYS, 365).",
+)
+def purge_command(days: int | None) -> None:
+    """Delete contact requests, their history and their mail, received more than DAYS ago."""
+    days = days or current_app.config["RETENTION_DAYS"]
+    begin_write(db.session)
+    counts = purge_old_requests(db.session, days)
+    db.session.commit()
+    click.echo(f"Deleted what was received more than {days} days ago:")
+    _report(counts)
+
+
+@privacy_cli.command("erase")
+@click.argument("email")
+def erase_command(email: str) -> None:
+    """Remove a person everywhere: contact requests, their history, mail to or about them."""
+    begin_write(db.session)
+    try:
+        counts = erase_person(db.session, email)
+    except ValueError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo("Removed:")
+    _report(counts)
