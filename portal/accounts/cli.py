@@ -6,7 +6,7 @@ import click
 from email_validator import EmailNotValidError
 from flask.cli import AppGroup
 
-from portal.accounts.passwords import password_problem
+from portal.accounts.passwords import PROBLEMS, password_problem
 from portal.accounts.services import AccountError, create_admin
 from portal.database import begin_write
 from portal.extensions import db
@@ -22,7 +22,7 @@ def create_admin_command(email: str, name: str, password: str) -> None:
     """Create an operator account that can sign in at /account/sign-in."""
     problem = password_problem(password, email=email)
     if problem:
-        raise click.ClickException(problem)
+        raise click.ClickException(PROBLEMS[problem][1])
     begin_write(db.session)
     try:
         user = create_admin(db.session, email, name, password)

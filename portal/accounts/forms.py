@@ -9,14 +9,14 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from portal.accounts.passwords import MAX_LENGTH, password_problem
+from portal.accounts.passwords import MAX_LENGTH, PROBLEMS, password_problem
 from portal.contact.forms import no_control_characters, strip, valid_email
 
 
 def strong_password(form: FlaskForm, field: Any) -> None:
     problem = password_problem(field.data or "", email=getattr(form, "email_for_check", None))
     if problem:
-        raise ValidationError(problem)
+        raise ValidationError(PROBLEMS[problem][0])
 
 
 class SignInForm(FlaskForm):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256  # argon2 copes with more; a cap keeps hashing time bounded
@@ -44,15 +44,27 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
+# Messages by problem: translated on the web forms, plain English on the command line.
+PROBLEMS = {
+    "short": (_l("Use at least 12 characters."), f"Use at least {MIN_LENGTH} characters."),
+    "long": (_l("Use at most 256 characters."), f"Use at most {MAX_LENGTH} characters."),
+    "common": (
+        _l("This password is too common. Try a few unrelated words together."),
+        "This password is too common. Try a few unrelated words together.",
+    ),
+    "email": (_l("Do not use your email address as your password."), "Do not use your email address as your password."),
+}
+
+
 def password_problem(password: str, *, email: str | None = None) -> str | None:
-    """Why this password is refused, in plain words, or None when it is acceptable."""
+    """Why this password is refused (a key of PROBLEMS), or None when it is acceptable."""
     if len(password) < MIN_LENGTH:
-        return gettext("Use at least %(count)d characters.", count=MIN_LENGTH)
+        return "short"
     if len(password) > MAX_LENGTH:
-        return gettext("Use at most %(count)d characters.", count=MAX_LENGTH)
+        return "long"
     lowered = password.casefold()
     if lowered in common_passwords() or len(set(lowered)) < 4:
-        return gettext("This password is too common. Try a few unrelated words together.")
+        return "common"
     if email and lowered == email.casefold():
-        return gettext("Do not use your email address as your password.")
+        return "email"
     return None

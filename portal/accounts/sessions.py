@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.models.base import utcnow
 from portal.models.user import User, UserSession
@@ -56,6 +57,7 @@ def load_session_user(session: Session, user_id: str, token: str, now: datetime 
         return None
     if now - row.last_seen_at >= TOUCH_EVERY:
         _touch(session, row.id, now)
+        set_committed_value(row, "last_seen_at", now)  # what the database now holds, without a pending write
     user.session_token = token
     return user
 
