@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -12,6 +13,7 @@ from sqlalchemy import select, update
 from portal.accounts import passwords
 from portal.accounts.services import authenticate
 from portal.accounts.sessions import load_session_user
+from portal.config import load_config
 from portal.extensions import db
 from portal.models import UserSession
 from portal.models.base import utcnow
@@ -69,11 +71,9 @@ def test_session_cookie_is_httponly_and_samesite_lax(client: FlaskClient, sam: i
     assert "Secure" not in cookie  # only in production, where the site is served over HTTPS
 
 
-def test_production_cookies_are_secure(monkeypatch: pytest.MonkeyPatch) -> None:
-    from portal.config import load_config
-
+def test_production_cookies_are_secure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PORTAL_ENV", "production")
-    config = load_config(__import__("pathlib").Path("/tmp"))
+    config = load_config(tmp_path)
     assert config["SESSION_COOKIE_SECURE"] and config["SESSION_COOKIE_HTTPONLY"]
     assert config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
