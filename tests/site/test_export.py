@@ -44,12 +44,12 @@ def test_the_csv_has_every_field_of_the_users_own_requests(app: Flask, client: F
 
 
 def test_formulas_are_neutralised(app: Flask, client: FlaskClient, sites: TwoSites) -> None:
-    make_request(app, sites.site_a, first_name="=HYPERLINK(\"http://evil.example\")", message="@SUM(A1:A9)")
+    make_request(app, sites.site_a, first_name='=HYPERLINK("http://evil.example")', message="@SUM(A1:A9)")
     make_request(app, sites.site_a, first_name="-2+3", message="+cmd")
     sign_in(client, ALICE)
     exported = {row["first_name"]: row for row in rows(client)}
-    assert "'=HYPERLINK(\"http://evil.example\")" in exported
-    assert exported["'=HYPERLINK(\"http://evil.example\")"]["message"] == "'@SUM(A1:A9)"
+    assert '\'=HYPERLINK("http://evil.example")' in exported
+    assert exported['\'=HYPERLINK("http://evil.example")']["message"] == "'@SUM(A1:A9)"
     assert exported["'-2+3"]["message"] == "'+cmd"
     assert exported["Ada"]["message"] == ""
 

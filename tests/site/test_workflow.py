@@ -43,15 +43,17 @@ def test_status_changes_are_kept_in_the_history_and_the_audit_log(
         assert {e.user_email for e in db.session.scalars(select(AuditEvent))} == {ALICE}
 
 
-@pytest.mark.parametrize("status", ["new", "contacted", "pre-screening", "scheduled", "enrolled", "not eligible",
-                                    "unreachable", "withdrawn"])
-def test_every_status_of_the_workflow_can_be_set(
-    app: Flask, client: FlaskClient, sites: TwoSites, status: str
-) -> None:
+@pytest.mark.parametrize(
+    "status", ["new", "contacted", "pre-screening", "scheduled", "enrolled", "not eligible", "unreachable", "withdrawn"]
+)
+def test_every_status_of_the_workflow_can_be_set(app: Flask, client: FlaskClient, sites: TwoSites, status: str) -> None:
     sign_in(client, ALICE)
     post(client, sites.request_a, "status", status=status)
     with app.app_context():
-        assert db.session.scalar(select(ContactRequest.status).where(ContactRequest.public_id == sites.request_a)) == status
+        assert (
+            db.session.scalar(select(ContactRequest.status).where(ContactRequest.public_id == sites.request_a))
+            == status
+        )
 
 
 def test_an_unknown_status_is_refused_beside_the_field(client: FlaskClient, sites: TwoSites) -> None:
