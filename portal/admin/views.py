@@ -72,11 +72,24 @@ def set_user_active(user_id: int) -> Response:
         return redirect(url_for("admin.users"))
     set_active(db.session, user, active)
     db.session.commit()
-    flash(
-        gettext(
-            "%(email)s is now %(state)s.", email=user.email, state=gettext("active") if active else gettext("disabled")
-        )
-    )
+    if active:
+        flash(gettext("%(email)s can sign in again.", email=user.email))
+    else:
+        flash(gettext("%(email)s is disabled and signed out everywhere.", email=user.email))
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/invitation")
+def invite_again(user_id: int) -> Response:
+    """A fresh link for someone whose invitation expired before they chose a password."""
+    begin_write(db.session)
+    user = db.session.get(User, user_id) or abort(404)
+    if user.password_hash is not None or not user.active:
+        abort(404)
+    rows = queue_invitation(db.session, user, _me())
+    db.session.commit()
+    dispatch_after_commit(rows)
+    flash(gettext("Invitation sent to %(email)s.", email=user.email))
     return redirect(url_for("admin.users"))
 
 

@@ -13,7 +13,7 @@ from wtforms import SelectChoice
 from portal.contact.forms import LANGUAGE_NAMES
 from portal.database import begin_write
 from portal.extensions import db
-from portal.models import ContactRequest
+from portal.models import ContactRequest, Site
 from portal.models.base import utcnow
 from portal.models.user import User
 from portal.site import audit
@@ -35,6 +35,7 @@ from portal.site.services import (
 )
 
 bp = Blueprint("site", __name__, url_prefix="/site")
+LIST_LIMIT = 500  # rows on the page; the CSV has them all
 
 
 @bp.before_request
@@ -72,7 +73,7 @@ def _filters(form: FilterForm) -> RequestFilters:
     )
 
 
-def _filter_form(user: User) -> tuple[FilterForm, list, bool]:  # type: ignore[type-arg]
+def _filter_form(user: User) -> tuple[FilterForm, list[Site], bool]:
     sites = user_sites(db.session, user)
     form = FilterForm(request.args)
     trials = sorted({(s.trial.nct_id, f"{s.trial.nct_id}: {s.trial.brief_title}") for s in sites})
@@ -89,11 +90,13 @@ def index() -> tuple[str, int] | str:
     user = _user()
     form, sites, valid = _filter_form(user)
     if not valid:
-        return render_template("site/index.html", form=form, requests=[], sites=sites, query=""), 400
+        return render_template(
+            "site/index.html", form=form, requests=[], sites=sites, query="", list_limit=LIST_LIMIT
+        ), 400
     filters = _filters(form)
     if not filters_allowed(db.session, user, filters):
         abort(404)
-    requests = list_requests(db.session, user, filters)
+    requests = list_requests(db.session, user, filters, limit=LIST_LIMIT)
     now = utcnow()
     return render_template(
         "site/index.html",
@@ -104,6 +107,7 @@ def index() -> tuple[str, int] | str:
         needs_attention=needs_attention,
         status_labels=STATUS_LABELS,
         query=request.query_string.decode(),
+        list_limit=LIST_LIMIT,
     )
 
 

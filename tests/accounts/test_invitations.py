@@ -125,3 +125,17 @@ def test_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(
     assert response.status_code == 200 and "Check your email" in response.get_data(as_text=True)
     deliver(app)
     assert smtp_server.messages == []
+
+
+def test_an_expired_invitation_can_be_sent_again(app: Flask, client: FlaskClient, smtp_server: SmtpServer) -> None:
+    make_user(app, ADMIN, role="admin")
+    invited = make_user(app, NEW, password=None)
+    member = make_user(app, "member@example.org")
+    sign_in(client, ADMIN)
+    token = csrf_token(client, "/admin/users")
+    assert client.post(f"/admin/users/{invited}/invitation", data={"csrf_token": token}).status_code == 302
+    assert client.post(f"/admin/users/{member}/invitation", data={"csrf_token": token}).status_code == 404
+    deliver(app)
+    [message] = smtp_server.messages
+    assert message["To"] == NEW
+    assert set_password(app.test_client(), link_in(message, "/account/invitation/"), NEW_PASSWORD).status_code == 302

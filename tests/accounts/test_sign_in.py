@@ -15,7 +15,7 @@ from portal.accounts.services import authenticate
 from portal.accounts.sessions import load_session_user
 from portal.config import load_config
 from portal.extensions import db
-from portal.models import UserSession
+from portal.models import SignInFailure, UserSession
 from portal.models.base import utcnow
 from tests.staff import PASSWORD, csrf_token, make_user, sign_in
 
@@ -224,3 +224,41 @@ def test_a_disabled_account_cannot_sign_in(app: Flask, client: FlaskClient) -> N
         db.session.execute(update(User).values(active=False))
         db.session.commit()
     assert sign_in(client, EMAIL).status_code == 401
+
+
+def test_a_session_used_from_another_browser_is_dropped(app: Flask, client: FlaskClient, sam: int) -> None:
+    sign_in(client, EMAIL)
+    copied = client.get_cookie("session")
+    assert copied is not None
+    other = app.test_client()
+    other.set_cookie("session", copied.value)
+    response = other.get("/site/", headers={"User-Agent": "Something/else"})
+    assert response.status_code == 302  # session protection "strong": another fingerprint starts over
+
+
+def test_sign_in_posts_are_rate_limited_per_ip(app: Flask, client: FlaskClient, sam: int) -> None:
+    app.config["SIGN_IN_RATE_LIMIT"] = "3 per minute"
+    try:
+        token = csrf_token(client, "/account/sign-in")
+        statuses = [
+            client.post(
+                "/account/sign-in", data={"email": f"x{n}@example.org", "password": WRONG, "csrf_token": token}
+            ).status_code
+            for n in range(4)
+        ]
+    finally:
+        app.config["SIGN_IN_RATE_LIMIT"] = "30 per minute"
+    assert statuses == [401, 401, 401, 429]
+
+
+def test_purge_also_clears_expired_sessions_and_old_failures(
+    app: Flask, client: FlaskClient, runner: FlaskCliRunner, sam: int
+) -> None:
+    sign_in(client, "someone.else@example.org", WRONG)
+    sign_in(client, EMAIL)
+    with app.app_context():
+        db.session.execute(update(UserSession).values(last_seen_at=utcnow() - timedelta(hours=1)))
+        db.session.execute(update(SignInFailure).values(created_at=utcnow() - timedelta(hours=1)))
+        db.session.commit()
+    result = runner.invoke(args=["privacy", "purge"])
+    assert "expired sign-in sessions: 1" in result.output and "old sign-in failures: 1" in result.output
