@@ -99,11 +99,6 @@ def sign_in(client: FlaskClient, email: str, password: str = PASSWORD, **kwargs:
     return client.post("/account/sign-in", data={"email": email, "password": password, "csrf_token": token}, **kwargs)  # type: ignore[arg-type]
 
 
-def post_form(client: FlaskClient, form_page: str, action: str, **data: str) -> TestResponse:
-    """Post to `action` with a token read from `form_page`, as a browser would."""
-    return client.post(action, data={**data, "csrf_token": csrf_token(client, form_page)})
-
-
 @dataclass(frozen=True)
 class TwoSites:
     site_a: int

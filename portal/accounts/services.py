@@ -15,7 +15,7 @@ from portal.accounts.passwords import hash_password, verify_password
 from portal.accounts.sessions import end_all_sessions, start_session
 from portal.contact.forms import normalised_email
 from portal.models.base import utcnow
-from portal.models.user import ADMIN, ROLES, SignInFailure, SiteMembership, User
+from portal.models.user import ADMIN, ROLES, SignInFailure, User
 
 
 class AccountError(ValueError):
@@ -65,14 +65,6 @@ def set_active(session: Session, user: User, active: bool) -> None:
     if not active:
         end_all_sessions(session, user)
     session.flush()
-
-
-def set_memberships(session: Session, user: User, site_ids: list[int]) -> None:
-    session.execute(delete(SiteMembership).where(SiteMembership.user_id == user.id))
-    for site_id in sorted(set(site_ids)):
-        session.add(SiteMembership(user_id=user.id, site_id=site_id))
-    session.flush()
-    session.expire(user, ["sites"])
 
 
 # --- signing in -------------------------------------------------------------------------------------------------
