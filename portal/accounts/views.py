@@ -133,6 +133,7 @@ def request_reset() -> Response | tuple[str, int] | str:
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_sign_in_limit, methods=["POST"])  # a borrowed session must not become a password oracle
 def change_password() -> Response | tuple[str, int] | str:
     user: User = current_user._get_current_object()  # type: ignore[attr-defined]
     form = ChangePasswordForm(email=user.email)
