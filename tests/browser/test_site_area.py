@@ -48,6 +48,11 @@ def test_a_site_member_works_their_own_requests(app: Flask, live_server: str, pa
     rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
     assert [(r["first_name"], r["status"]) for r in rows] == [("Ada", "contacted")]
 
+    # At phone width the page does not scroll sideways (the table scrolls in its own region).
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert_axe_clean(page)
+
     page.get_by_role("button", name="Sign out (Alice)").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
     page.goto(f"{live_server}/site/")
