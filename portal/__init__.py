@@ -10,6 +10,7 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import extensions
+from portal.accounts.auth import init_login
 from portal.cache import FragmentCache
 from portal.config import load_config, validate_config
 from portal.database import init_database, render_migration_item
@@ -88,14 +89,18 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    init_login(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.accounts.views import bp as accounts_bp
+    from portal.admin.views import bp as admin_bp
     from portal.alerts.views import bp as alerts_bp
     from portal.contact.views import bp as contact_bp
     from portal.main import bp as main_bp
     from portal.main.errors import register_error_handlers
     from portal.notes.views import bp as notes_bp
+    from portal.site.views import bp as site_bp
     from portal.trials import bp as trials_bp
 
     app.register_blueprint(main_bp)
@@ -103,14 +108,19 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(contact_bp)
     app.register_blueprint(alerts_bp)
     app.register_blueprint(notes_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(site_bp)
+    app.register_blueprint(admin_bp)
     register_error_handlers(app)
 
 
 def register_commands(app: Flask) -> None:
+    from portal.accounts.cli import users_cli
     from portal.alerts.cli import alerts_cli
     from portal.cli import faqs_cli, sites_cli, trials_cli
     from portal.mail.cli import mail_catcher_command, outbox_cli, worker_command
     from portal.notes.cli import notes_cli
+    from portal.privacy.cli import privacy_cli
 
     for command in (
         trials_cli,
@@ -121,6 +131,8 @@ def register_commands(app: Flask) -> None:
         outbox_cli,
         worker_command,
         mail_catcher_command,
+        users_cli,
+        privacy_cli,
     ):
         app.cli.add_command(command)
 

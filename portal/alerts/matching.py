@@ -42,6 +42,7 @@ def _fits(since: datetime | None, low: int, high: int) -> tuple[Any, ...]:
     """What every match shares: an open trial, opened after the subscriber confirmed, a term phrase in common."""
     conditions = [
         Trial.overall_status.in_(OPEN_STATUSES),
+        Trial.hidden.is_(False),  # an operator hid it: no page to send anyone to
         Trial.opened_at.is_not(None),
         Trial.opened_at >= Subscriber.confirmed_at,
         Subscriber.status == ACTIVE,

@@ -181,6 +181,7 @@ def submit_contact_request(
         "site": site,
         "language_name": LANGUAGE_NAMES.get(details.language or ""),
         "trial_url": base + url_for("trials.detail", nct_id=trial.nct_id),
+        "request_url": base + url_for("site.request_page", public_id=request.public_id),
         "portal_name": current_app.config["PORTAL_NAME"],
         "portal_team_email": current_app.config["PORTAL_TEAM_EMAIL"],
         "needs_phone_call": needs_call,

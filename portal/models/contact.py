@@ -47,6 +47,8 @@ class ContactRequest(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
     recipients: Mapped[list[str]] = mapped_column(JSONType, default=list)
     needs_phone_call: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the site team first reached the person; the response time is measured to it.
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     trial: Mapped[Trial] = relationship()
     site: Mapped[Site | None] = relationship()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, JSONType, TimestampMixin, UTCDateTime, utcnow
@@ -56,6 +56,8 @@ class Trial(TimestampMixin, Base):
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # When the trial was first seen open to people, or last moved back into an open status: what makes it "new".
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # An operator can take a trial off the public pages without deleting it.
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     conditions: Mapped[list[TrialCondition]] = relationship(
         back_populates="trial",

@@ -58,7 +58,7 @@ _PAGE_VERSION_SQL = text(
            (SELECT count(*) FROM faqs f WHERE f.trial_id IS NULL OR f.trial_id = t.id),
            (SELECT max(f.updated_at) FROM faqs f WHERE f.trial_id IS NULL OR f.trial_id = t.id)
     FROM trials t
-    WHERE t.nct_id = :nct_id
+    WHERE t.nct_id = :nct_id AND NOT t.hidden
     """
 )
 

@@ -21,7 +21,8 @@ class TrialFilters:
 
 
 def get_trial(session: Session, nct_id: str) -> Trial | None:
-    return session.scalar(select(Trial).where(Trial.nct_id == nct_id))
+    """A trial the public may see (an operator can hide one)."""
+    return session.scalar(select(Trial).where(Trial.nct_id == nct_id, Trial.hidden.is_(False)))
 
 
 def escape_like(text: str) -> str:
@@ -29,7 +30,7 @@ def escape_like(text: str) -> str:
 
 
 def filtered_trials(filters: TrialFilters):  # type: ignore[no-untyped-def]
-    query = select(Trial)
+    query = select(Trial).where(Trial.hidden.is_(False))
     if filters.status:
         query = query.where(Trial.overall_status == filters.status)
     if filters.condition:
@@ -54,5 +55,7 @@ def list_trials(filters: TrialFilters, page: int, per_page: int) -> Pagination:
 
 
 def status_counts(session: Session) -> dict[str, int]:
-    rows = session.execute(select(Trial.overall_status, func.count()).group_by(Trial.overall_status))
+    rows = session.execute(
+        select(Trial.overall_status, func.count()).where(Trial.hidden.is_(False)).group_by(Trial.overall_status)
+    )
     return {status: count for status, count in rows.tuples()}

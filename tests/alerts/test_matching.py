@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal.alerts.notices import run_alerts
 from portal.extensions import db
@@ -161,3 +161,14 @@ def test_weekly_subscribers_get_one_digest_a_week_with_every_new_fit(app: Flask)
         again = run_alerts(db.session, now=start + timedelta(days=15), dispatch=False)
         assert (again.emails, again.digests) == (0, 0)
         db.session.remove()
+
+
+def test_hidden_trials_are_not_sent(app: Flask) -> None:
+    from portal.models import Trial
+
+    subscribe(app, "anywhere@example.org", "lupus")
+    import_studies(app, study("NCT90000016", conditions=["Lupus"]), study("NCT90000017", conditions=["Lupus"]))
+    with app.app_context():
+        db.session.execute(update(Trial).where(Trial.nct_id == "NCT90000016").values(hidden=True))
+        db.session.commit()
+    assert alerted(app) == {("anywhere@example.org", "NCT90000017")}

@@ -110,7 +110,8 @@ def test_database_down_gives_a_clear_503_and_never_says_sent(app: Flask) -> None
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://127.0.0.1:{free_port()}/nothing",
             "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
+            # RATELIMIT_ENABLED stays on: the limiter is one shared object, and a second app created with limits
+            # off would switch them off for every later test of the session app too.
             "OUTBOX_DELIVERY": "manual",
         }
     )

@@ -1,0 +1,1 @@
+"""Accounts: users, sign-in with server-side sessions, invitations and password resets."""

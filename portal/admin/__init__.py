@@ -1,0 +1,1 @@
+"""The operators' area: trials, sites, FAQs, users, the outbox and the audit log."""

@@ -1,0 +1,1 @@
+"""Privacy: delete contact requests past retention, and erase one person everywhere on request."""

@@ -1,0 +1,61 @@
+"""Forms of the site team area: list filters, status, note, first response."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, DateTimeLocalField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from portal.models.contact import CONTACT_STATUSES
+from portal.site.services import MAX_NOTE
+
+STATUS_LABELS = {
+    "new": _l("New"),
+    "contacted": _l("Contacted"),
+    "pre-screening": _l("Pre-screening"),
+    "scheduled": _l("Scheduled"),
+    "enrolled": _l("Enrolled"),
+    "not eligible": _l("Not eligible"),
+    "unreachable": _l("Unreachable"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+
+class FilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    status = SelectField(
+        _l("Status"),
+        choices=[SelectChoice("", _l("Any status"))] + [SelectChoice(s, STATUS_LABELS[s]) for s in CONTACT_STATUSES],
+        default="",
+    )
+    # Checked against the user's own sites in the view: another site's id is a 404, not a form error.
+    trial = SelectField(_l("Trial"), choices=[], validate_choice=False, default="")
+    site = SelectField(_l("Site"), choices=[], validate_choice=False, default="")
+    date_from = DateField(_l("Received from"), [Optional()], render_kw={"placeholder": "YYYY-MM-DD"})
+    date_to = DateField(_l("Received until"), [Optional()], render_kw={"placeholder": "YYYY-MM-DD"})
+
+    def validate_date_to(self, field: DateField) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("This date is before the first one."))
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(_l("Status"), choices=[SelectChoice(s, STATUS_LABELS[s]) for s in CONTACT_STATUSES])
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(
+        _l("Internal note"),
+        [DataRequired(_l("Please write the note.")), Length(max=MAX_NOTE)],
+    )
+
+
+class FirstResponseForm(FlaskForm):
+    responded_at = DateTimeLocalField(
+        _l("When the team first reached the person (UTC)"),
+        [DataRequired(_l("Please give the date and time, like 2026-11-25 14:30."))],
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
