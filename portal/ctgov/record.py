@@ -274,7 +274,8 @@ def normalise_study(study: Any, digest: str | None = None) -> TrialData:
     mesh_terms = [m.text("term") for key in ("meshes", "ancestors") for m in browse.objects(key)]
     columns["mesh_terms"] = list(dict.fromkeys(term for term in mesh_terms if term))
     arms = protocol.module("armsInterventionsModule")
-    columns["interventions"] = list(dict.fromkeys(name for i in arms.objects("interventions") if (name := i.text("name"))))
+    names = [i.text("name") for i in arms.objects("interventions")]
+    columns["interventions"] = list(dict.fromkeys(name for name in names if name))
     sites = _sites(contacts_module)
     # Distinct site countries on the trial row: the country filter and its facet need no walk over the sites.
     columns["countries"] = sorted({site.country for site in sites if site.country})

@@ -47,9 +47,9 @@ def facet_counts(
     phase = _grouped(session, phase_items.c.value, visible(conditions, "phase"), phase_items)
 
     female, male = session.execute(
-        select(
-            *(func.coalesce(func.sum(case((sex_condition(sex), 1), else_=0)), 0) for sex in SEXES)
-        ).where(*visible(conditions, "sex"))
+        select(*(func.coalesce(func.sum(case((sex_condition(sex), 1), else_=0)), 0) for sex in SEXES)).where(
+            *visible(conditions, "sex")
+        )
     ).one()
 
     study_type = _grouped(session, Trial.study_type, visible(conditions, "type"))

@@ -80,9 +80,7 @@ def near_sites(query: SearchQuery) -> Select[Any]:
     )
 
 
-def filter_conditions(
-    dialect: str, query: SearchQuery, text: TextMatch | None
-) -> dict[str, ColumnElement[bool]]:
+def filter_conditions(dialect: str, query: SearchQuery, text: TextMatch | None) -> dict[str, ColumnElement[bool]]:
     """One condition per active parameter, keyed by the parameter's URL name."""
     conditions: dict[str, ColumnElement[bool]] = {}
     if text is not None and not text.is_empty:
@@ -117,4 +115,3 @@ def sex_condition(sex: str) -> ColumnElement[bool]:
 
 def visible(conditions: dict[str, ColumnElement[bool]], leave_out: str | None = None) -> list[ColumnElement[bool]]:
     return [Trial.hidden.is_(False), *(c for name, c in conditions.items() if name != leave_out)]
-

@@ -68,7 +68,8 @@ def index_trial(session: Session, trial_id: int, document: SearchDocument) -> No
         vector = " || ".join(
             f"setweight(to_tsvector('english', :{name}), '{PG_WEIGHTS[name]}')" for name in FTS_COLUMNS
         )
-        session.execute(text(f"UPDATE trials SET {VECTOR_COLUMN} = {vector} WHERE id = :id"), {**fields, "id": trial_id})  # noqa: S608
+        statement = text(f"UPDATE trials SET {VECTOR_COLUMN} = {vector} WHERE id = :id")  # noqa: S608
+        session.execute(statement, {**fields, "id": trial_id})
     else:
         session.execute(text(f"DELETE FROM {FTS_TABLE} WHERE rowid = :id"), {"id": trial_id})  # noqa: S608
         names = ", ".join(FTS_COLUMNS)
