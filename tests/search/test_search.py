@@ -20,7 +20,7 @@ from portal.ctgov.record import normalise_study
 from portal.extensions import db
 from portal.geo import KM_PER_MILE, great_circle_km, resolve_place
 from portal.models import Trial
-from portal.search.service import SearchPage, SearchQuery, parse_search_args, search_trials
+from portal.search.service import SearchPage, parse_search_args, search_trials
 from portal.trials.presenters import STATUS_LABELS
 from tests.conftest import DEMO_TRIALS, import_files
 
