@@ -16,6 +16,7 @@ from portal.config import load_config, validate_config
 from portal.database import init_database, render_migration_item
 from portal.extensions import babel, csrf, db, limiter, migrate
 from portal.mail.dispatch import init_dispatch
+from portal.search.index import include_object as search_index_object
 from portal.templating import register_template_helpers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,6 +84,7 @@ def register_extensions(app: Flask) -> None:
         render_as_batch=True,
         compare_type=True,
         render_item=render_migration_item,
+        include_object=search_index_object,
     )
     # `portal.mail` is also our mail package, so the extension is reached through its module.
     extensions.mail.init_app(app)

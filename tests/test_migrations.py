@@ -10,11 +10,12 @@ from sqlalchemy import inspect
 
 from portal.extensions import db
 from portal.models import Base
+from portal.search.index import include_object
 
 
 def schema_differences(app: Flask) -> list[object]:
     with app.app_context(), db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
         return compare_metadata(context, Base.metadata)
 
 

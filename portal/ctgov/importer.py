@@ -16,6 +16,7 @@ from portal.ctgov.sources import SourceRecord
 from portal.models import Site, SiteRecipientOverride, Trial, TrialCondition, TrialTerm
 from portal.models.base import utcnow
 from portal.models.trial import OPEN_STATUSES, RECRUITING
+from portal.search.index import document_for, index_trial
 
 COMMIT_EVERY = 200
 log = logging.getLogger(__name__)
@@ -160,6 +161,7 @@ def upsert_trial(session: Session, data: TrialData) -> str:
     _replace_conditions(session, trial.id, data.conditions)
     _replace_terms(session, trial.id, data.terms)
     _sync_sites(session, trial.id, data.sites, is_new)
+    index_trial(session, trial.id, document_for(data.columns, data.conditions))
     # Relationship collections loaded earlier would be stale after the bulk statements above.
     session.expire(trial, ["conditions", "sites"])
     return "created" if is_new else "updated"

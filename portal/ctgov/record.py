@@ -272,13 +272,20 @@ def normalise_study(study: Any, digest: str | None = None) -> TrialData:
     conditions = protocol.module("conditionsModule").texts("conditions")
     browse = root.module("derivedSection").module("conditionBrowseModule")
     mesh_terms = [m.text("term") for key in ("meshes", "ancestors") for m in browse.objects(key)]
-    searchable = [*conditions, *columns["keywords"], *(term for term in mesh_terms if term)]
+    columns["mesh_terms"] = list(dict.fromkeys(term for term in mesh_terms if term))
+    arms = protocol.module("armsInterventionsModule")
+    names = [i.text("name") for i in arms.objects("interventions")]
+    columns["interventions"] = list(dict.fromkeys(name for name in names if name))
+    sites = _sites(contacts_module)
+    # Distinct site countries on the trial row: the country filter and its facet need no walk over the sites.
+    columns["countries"] = sorted({site.country for site in sites if site.country})
+    searchable = [*conditions, *columns["keywords"], *columns["mesh_terms"]]
     return TrialData(
         nct_id=nct_id,
         content_hash=digest or content_hash(study),
         raw=study,
         columns=columns,
         conditions=list(dict.fromkeys(conditions)),
-        sites=_sites(contacts_module),
+        sites=sites,
         terms=trial_phrases(searchable),
     )

@@ -17,6 +17,7 @@ def home() -> str:
         "main/home.html",
         total=sum(counts.values()),
         recruiting=counts.get("RECRUITING", 0),
+        all_statuses=sorted(counts),
     )
 
 

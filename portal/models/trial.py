@@ -37,6 +37,11 @@ class Trial(TimestampMixin, Base):
     detailed_description: Mapped[str | None] = mapped_column(Text)
     eligibility_criteria: Mapped[str | None] = mapped_column(Text)
     keywords: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # Derived from the record for search (see portal.search): MeSH terms with ancestors, intervention names,
+    # and the distinct countries of the sites.
+    mesh_terms: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    interventions: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    countries: Mapped[list[str]] = mapped_column(JSONType, default=list)
     sponsor: Mapped[str | None] = mapped_column(Text)
     collaborators: Mapped[list[str]] = mapped_column(JSONType, default=list)
     # Dates as ClinicalTrials.gov gives them: "YYYY-MM-DD" or month precision "YYYY-MM".
@@ -113,6 +118,8 @@ class Site(TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("trial_id", "site_key"),
         Index("ix_sites_lat_lon", "latitude", "longitude"),
+        # The distance search: recruiting sites inside a latitude band, with the longitude read from the index.
+        Index("ix_sites_status_lat_lon", "status", "latitude", "longitude"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

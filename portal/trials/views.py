@@ -2,33 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from portal.ctgov.record import NCT_ID_RE
 from portal.extensions import db
+from portal.search.links import blank_facets, search_links
+from portal.search.service import parse_search_args, search_trials
 from portal.trials.page import cached_trial_page
-from portal.trials.presenters import STATUS_LABELS
-from portal.trials.services import MAX_CONDITION_QUERY, TrialFilters, list_trials
 
 bp = Blueprint("trials", __name__)
 
 
 @bp.get("/trials")
-def index() -> str:
-    status = request.args.get("status", "").strip().upper() or None
-    if status not in STATUS_LABELS:
-        status = None
-    condition = request.args.get("condition", "").strip()[:MAX_CONDITION_QUERY] or None
-    page = request.args.get("page", 1, type=int) or 1
-    filters = TrialFilters(status=status, condition=condition)
-    pagination = list_trials(filters, page=max(page, 1), per_page=current_app.config["TRIALS_PER_PAGE"])
-    return render_template(
+def index() -> Response | tuple[str, int]:
+    if "condition" in request.args and "q" not in request.args:
+        # Old links searched conditions only; the search box reads conditions and much more.
+        args = request.args.to_dict(flat=False)
+        args["q"] = args.pop("condition")
+        return redirect(url_for("trials.index", **args), code=301)
+    query, errors = parse_search_args(request.args)
+    query = replace(query, per_page=current_app.config["TRIALS_PER_PAGE"])
+    results = None if errors else search_trials(db.session, query)
+    html = render_template(
         "trials/index.html",
-        pagination=pagination,
-        filters=filters,
-        status_labels=STATUS_LABELS,
+        args=request.args,
+        errors=errors,
+        results=results,
+        links=search_links(query, results, url_for("trials.index")),
+        blank_facets=blank_facets() if errors else {},
     )
+    return html, 400 if errors else 200
 
 
 @bp.get("/trials/<nct_id>")

@@ -1,0 +1,117 @@
+"""The SQL of a search: one condition on trials per URL parameter, so a facet can leave its own one out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import aliased
+
+from portal.alerts.matching import distance_km
+from portal.alerts.services import bounding_box
+from portal.ctgov.ages import MINUTES_PER_YEAR
+from portal.models.trial import RECRUITING, Site, Trial
+from portal.search.index import matching_ids
+from portal.search.params import SearchQuery
+from portal.search.querytext import ParsedText, fts5_query, parse_text, stem
+from portal.search.synonyms import expand_terms
+
+MAX_EXPANSIONS = 8
+
+
+def json_contains(dialect: str, column: Any, value: str) -> ColumnElement[bool]:
+    """A JSON list column holds the value: JSONB containment on PostgreSQL, json_each on SQLite."""
+    if dialect == "postgresql":
+        return type_coerce(column, JSONB).contains([value])
+    items = func.json_each(column).table_valued("value")
+    return exists(select(literal(1)).select_from(items).where(items.c.value == value))
+
+
+def json_values(dialect: str, column: Any) -> Any:
+    """A table-valued function over a JSON list column, with a `value` column (for facet counts)."""
+    if dialect == "postgresql":
+        return func.jsonb_array_elements_text(column).table_valued("value")
+    return func.json_each(column).table_valued("value")
+
+
+class TextMatch:
+    """What the search box asks for, with its synonym expansions, for one dialect."""
+
+    def __init__(self, dialect: str, text: str) -> None:
+        self.parsed = parse_text(text)
+        expansions = [] if self.parsed.is_empty else expand_terms(text.casefold())[:MAX_EXPANSIONS]
+        self.expansions: list[ParsedText] = [p for p in (parse_text(e) for e in expansions) if not p.is_empty]
+        self.dialect = dialect
+        self.texts = [text, *expansions]
+
+    @property
+    def is_empty(self) -> bool:
+        return self.parsed.is_empty
+
+    def hits(self, with_score: bool = True) -> Select[Any]:
+        """SELECT trial_id[, score] of the trials the text matches."""
+        return matching_ids(self.dialect, fts5_query(self.parsed, self.expansions), self.texts, with_score)
+
+    def stems(self) -> set[str]:
+        words = self.parsed.words() + [w for p in self.expansions for w in p.words()]
+        return {stem(w) for w in words}
+
+
+def near_sites(query: SearchQuery) -> Select[Any]:
+    """SELECT trial_id, distance_km of each trial's nearest recruiting site inside the circle.
+
+    The box comes first, as plain comparisons on indexed columns; the great-circle distance only for sites in it.
+    """
+    place, radius = query.place, query.radius_km
+    assert place is not None and radius is not None
+    min_lat, max_lat, min_lon, max_lon = bounding_box(place.latitude, place.longitude, radius)
+    site = aliased(Site)
+    distance = distance_km(place.latitude, place.longitude, site.latitude, site.longitude)
+    return (
+        select(site.trial_id.label("trial_id"), func.min(distance).label("distance_km"))
+        .where(
+            site.status == RECRUITING,
+            site.latitude.between(min_lat, max_lat),
+            site.longitude.between(min_lon, max_lon),
+            distance <= radius,
+        )
+        .group_by(site.trial_id)
+    )
+
+
+def filter_conditions(dialect: str, query: SearchQuery, text: TextMatch | None) -> dict[str, ColumnElement[bool]]:
+    """One condition per active parameter, keyed by the parameter's URL name."""
+    conditions: dict[str, ColumnElement[bool]] = {}
+    if text is not None and not text.is_empty:
+        conditions["q"] = Trial.id.in_(text.hits(with_score=False))
+    conditions["status"] = Trial.overall_status.in_(query.statuses)
+    if query.phases:
+        conditions["phase"] = or_(*(json_contains(dialect, Trial.phases, p) for p in query.phases))
+    if query.age is not None:
+        minutes = query.age * MINUTES_PER_YEAR
+        conditions["age"] = and_(
+            or_(Trial.minimum_age_minutes.is_(None), Trial.minimum_age_minutes <= minutes),
+            or_(Trial.maximum_age_minutes.is_(None), Trial.maximum_age_minutes >= minutes),
+        )
+    if query.sex:
+        conditions["sex"] = sex_condition(query.sex)
+    if query.healthy:
+        conditions["healthy"] = Trial.healthy_volunteers.is_(True)
+    if query.study_type:
+        conditions["type"] = Trial.study_type == query.study_type
+    if query.country:
+        conditions["country"] = json_contains(dialect, Trial.countries, query.country)
+    if query.place is not None:
+        circle = near_sites(query).subquery()
+        conditions["near"] = Trial.id.in_(select(circle.c.trial_id))
+    return conditions
+
+
+def sex_condition(sex: str) -> ColumnElement[bool]:
+    """A trial open to all (or that says nothing) takes both."""
+    return or_(Trial.sex.is_(None), Trial.sex.in_(("ALL", sex)))
+
+
+def visible(conditions: dict[str, ColumnElement[bool]], leave_out: str | None = None) -> list[ColumnElement[bool]]:
+    return [Trial.hidden.is_(False), *(c for name, c in conditions.items() if name != leave_out)]

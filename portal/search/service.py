@@ -1,0 +1,164 @@
+"""The search service: one query object in, one page of ranked, explained hits with facets out, on either database.
+
+Free of Flask request state, so the pages and the JSON API share it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from portal.alerts.matching import distance_km
+from portal.alerts.services import bounding_box
+from portal.geo import KM_PER_MILE
+from portal.models.trial import RECRUITING, Site, Trial, TrialCondition
+from portal.search.facets import Facet, facet_counts
+from portal.search.filters import TextMatch, filter_conditions, near_sites, visible
+from portal.search.index import dialect_of
+from portal.search.params import SearchQuery, parse_search_args
+from portal.search.reasons import match_reasons
+from portal.search.suggest import did_you_mean, relax_filter
+
+__all__ = ["NearestSite", "SearchHit", "SearchPage", "SearchQuery", "parse_search_args", "search_trials"]
+
+
+@dataclass(frozen=True)
+class NearestSite:
+    facility: str | None
+    city: str | None
+    state: str | None
+    country: str | None
+    distance_km: float
+    distance: float  # in the query's unit
+    unit: str
+
+
+@dataclass
+class SearchHit:
+    nct_id: str
+    brief_title: str
+    overall_status: str
+    conditions: list[str]
+    reasons: list[str]
+    phases: list[str]
+    study_type: str | None
+    minimum_age_text: str | None
+    maximum_age_text: str | None
+    nearest: NearestSite | None = None
+
+
+@dataclass
+class SearchPage:
+    query: SearchQuery
+    hits: list[SearchHit]
+    total: int
+    page: int
+    pages: int
+    facets: dict[str, Facet] = field(default_factory=dict)
+    did_you_mean: str | None = None
+    relax: str | None = None
+
+
+def search_trials(session: Session, query: SearchQuery) -> SearchPage:
+    dialect = dialect_of(session)
+    text = TextMatch(dialect, query.q) if query.q else None
+    conditions = filter_conditions(dialect, query, text)
+    where = visible(conditions)
+    total = session.scalar(select(func.count()).select_from(Trial).where(*where)) or 0
+    pages = max(1, math.ceil(total / query.per_page))
+    hits = _page_of_hits(session, query, text, where) if total and query.page <= pages else []
+    page = SearchPage(
+        query=query,
+        hits=hits,
+        total=total,
+        page=query.page,
+        pages=pages,
+        facets=facet_counts(session, dialect, query, conditions),
+    )
+    if total == 0:
+        if query.q:
+            page.did_you_mean = did_you_mean(session, query.q)
+        page.relax = relax_filter(session, query, conditions)
+    return page
+
+
+def _page_of_hits(
+    session: Session, query: SearchQuery, text: TextMatch | None, where: list[ColumnElement[bool]]
+) -> list[SearchHit]:
+    statement = select(Trial).where(*where)
+    order: list[Any] = []
+    if query.place is not None:
+        circle = near_sites(query).subquery()
+        statement = statement.join(circle, circle.c.trial_id == Trial.id)
+        order.append(circle.c.distance_km)
+    if text is not None and not text.is_empty:
+        scored = text.hits().subquery()
+        statement = statement.join(scored, scored.c.trial_id == Trial.id)
+        order.append(scored.c.score.desc())
+    order += [Trial.last_update_posted_on.desc().nulls_last(), Trial.nct_id]
+    statement = statement.order_by(*order).offset((query.page - 1) * query.per_page).limit(query.per_page)
+    trials = list(session.scalars(statement))
+    ids = [t.id for t in trials]
+    conditions = _conditions_of(session, ids)
+    nearest = _nearest_sites(session, query, ids) if query.place is not None else {}
+    stems = text.stems() if text is not None else set()
+    return [
+        SearchHit(
+            nct_id=t.nct_id,
+            brief_title=t.brief_title,
+            overall_status=t.overall_status,
+            conditions=conditions.get(t.id, []),
+            reasons=match_reasons(t, conditions.get(t.id, []), stems),
+            phases=list(t.phases or []),
+            study_type=t.study_type,
+            minimum_age_text=t.minimum_age_text,
+            maximum_age_text=t.maximum_age_text,
+            nearest=nearest.get(t.id),
+        )
+        for t in trials
+    ]
+
+
+def _conditions_of(session: Session, trial_ids: list[int]) -> dict[int, list[str]]:
+    """The conditions of all hits in one query."""
+    found: dict[int, list[str]] = {}
+    if trial_ids:
+        rows = session.execute(
+            select(TrialCondition.trial_id, TrialCondition.name)
+            .where(TrialCondition.trial_id.in_(trial_ids))
+            .order_by(TrialCondition.trial_id, TrialCondition.position)
+        )
+        for trial_id, name in rows.tuples():
+            found.setdefault(trial_id, []).append(name)
+    return found
+
+
+def _nearest_sites(session: Session, query: SearchQuery, trial_ids: list[int]) -> dict[int, NearestSite]:
+    """Each hit's nearest recruiting site, in one query over the hits' sites."""
+    place = query.place
+    assert place is not None
+    if not trial_ids:
+        return {}
+    min_lat, max_lat, min_lon, max_lon = bounding_box(place.latitude, place.longitude, query.radius_km or 0)
+    distance = distance_km(place.latitude, place.longitude, Site.latitude, Site.longitude).label("d")
+    rows = session.execute(
+        select(Site.trial_id, Site.facility, Site.city, Site.state, Site.country, distance)
+        .where(
+            Site.trial_id.in_(trial_ids),
+            Site.status == RECRUITING,
+            # Every hit has a recruiting site in the circle, so the box loses none and skips the far ones.
+            Site.latitude.between(min_lat, max_lat),
+            Site.longitude.between(min_lon, max_lon),
+        )
+        .order_by(Site.trial_id, distance, Site.position)
+    )
+    nearest: dict[int, NearestSite] = {}
+    for trial_id, facility, city, state, country, km in rows.tuples():
+        if trial_id not in nearest:
+            shown = km / KM_PER_MILE if query.unit == "mi" else km
+            nearest[trial_id] = NearestSite(facility, city, state, country, km, round(shown, 1), query.unit)
+    return nearest

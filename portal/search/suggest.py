@@ -1,0 +1,71 @@
+"""When nothing is found: a condition the person may have meant, and the filter to drop."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from portal.models.trial import Trial, TrialCondition
+from portal.search.filters import visible
+from portal.search.params import DEFAULT_STATUSES, SearchQuery
+from portal.search.querytext import plain_words
+
+SIMILARITY_CUTOFF = 80
+MIN_WORD_LENGTH = 4
+# Filters tried in this order; on equal counts the first wins.
+RELAXABLE = ("near", "country", "age", "sex", "healthy", "phase", "type", "status")
+
+_cache_lock = threading.Lock()
+_cache: dict[str, tuple[Any, list[str]]] = {}
+
+
+def _vocabulary(session: Session) -> list[str]:
+    """Known condition names and their words, cached per process until a trial changes."""
+    version = session.execute(select(func.count(Trial.id), func.max(Trial.updated_at))).one()
+    key = str(session.get_bind().url)
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached is not None and cached[0] == tuple(version):
+            return cached[1]
+    names = session.scalars(select(TrialCondition.name_lower).distinct()).all()
+    words = {w for name in names for w in plain_words(name) if len(w) >= MIN_WORD_LENGTH and w.isalpha()}
+    vocabulary = sorted(set(names) | words)
+    with _cache_lock:
+        _cache[key] = (tuple(version), vocabulary)
+    return vocabulary
+
+
+def did_you_mean(session: Session, text: str) -> str | None:
+    """The known condition (or condition word) closest to what was typed, if it is close and not the same."""
+    typed = " ".join(plain_words(text))
+    if len(typed) < MIN_WORD_LENGTH:
+        return None
+    match = process.extractOne(typed, _vocabulary(session), scorer=fuzz.ratio, score_cutoff=SIMILARITY_CUTOFF)
+    if match is None or match[0] == typed:
+        return None
+    return str(match[0])
+
+
+def relax_filter(session: Session, query: SearchQuery, conditions: dict[str, ColumnElement[bool]]) -> str | None:
+    """The filter whose removal gives the most trials (none if no removal gives any).
+
+    The "narrowest" filter is the one that takes the most trials away; status counts as removed when it goes back
+    to the default (recruiting).
+    """
+    best: tuple[int, str] | None = None
+    for name in RELAXABLE:
+        if name not in conditions or (name == "status" and query.statuses == DEFAULT_STATUSES):
+            continue
+        relaxed = dict(conditions)
+        if name == "status":
+            relaxed["status"] = Trial.overall_status.in_(DEFAULT_STATUSES)
+        else:
+            del relaxed[name]
+        count = session.scalar(select(func.count()).select_from(Trial).where(*visible(relaxed))) or 0
+        if count and (best is None or count > best[0]):
+            best = (count, name)
+    return best[1] if best else None

@@ -1,0 +1,40 @@
+"""Searching in a real browser: from the home page, with filters and their counts, at phone width, axe-clean."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.axe import assert_axe_clean
+
+NSCLC_TRIALS = ("NCT05821933", "NCT06050980", "NCT06097962", "NCT06620835", "NCT06823401", "NCT05426668")
+
+
+def test_search_from_the_home_page_then_filter(
+    new_page: Callable[..., Page], live_server: str, import_demo: Callable[..., object]
+) -> None:
+    import_demo(*NSCLC_TRIALS)
+    page = new_page({"width": 375, "height": 812})
+    page.goto(f"{live_server}/")
+    page.get_by_label("Your condition, a treatment or other words").fill("NSCLC")
+    page.get_by_role("button", name="Search").click()
+
+    expect(page).to_have_url(re.compile(r"/trials\?q=NSCLC"))
+    expect(page.locator(".result-count")).to_have_text("5 trials found.")
+    expect(page.locator(".trial-card").first.locator(".trial-card__reasons")).to_contain_text("Condition: NSCLC")
+    status = page.locator("fieldset", has=page.locator("legend", has_text="Status"))
+    expect(status.get_by_label("Recruiting (5)")).to_be_checked()
+    expect(status.get_by_label("Not yet recruiting (1)")).not_to_be_checked()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert_axe_clean(page)
+
+    status.get_by_label("Not yet recruiting (1)").check()
+    page.get_by_label("Type of study").select_option("OBSERVATIONAL")
+    page.get_by_role("button", name="Show trials").click()
+    expect(page.locator(".result-count")).to_have_text("2 trials found.")
+    expect(page).to_have_url(re.compile(r"type=OBSERVATIONAL"))
+    cards = page.locator(".trial-card h2 a")
+    expect(cards).to_have_count(2)
+    assert_axe_clean(page)
