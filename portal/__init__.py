@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
     from portal.admin.views import bp as admin_bp
     from portal.alerts.views import bp as alerts_bp
+    from portal.api.views import bp as api_bp
     from portal.contact.views import bp as contact_bp
     from portal.main import bp as main_bp
     from portal.main.errors import register_error_handlers
@@ -113,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(site_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(api_bp)
     register_error_handlers(app)
 
 

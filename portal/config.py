@@ -91,6 +91,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "NOTES_SHARE_RATE_LIMIT_IP": os.environ.get("NOTES_SHARE_RATE_LIMIT_IP") or "30 per hour",
         "NOTES_EMAIL_RATE_LIMIT_SHARE": os.environ.get("NOTES_EMAIL_RATE_LIMIT_SHARE") or "5 per day",
         "TRIALS_PER_PAGE": _int("TRIALS_PER_PAGE", 20),
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT") or "120 per minute",
         # Signed-in staff (site teams and operators).
         "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 30),
         "SESSION_ABSOLUTE_HOURS": _int("SESSION_ABSOLUTE_HOURS", 12),

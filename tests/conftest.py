@@ -142,6 +142,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "CONTACT_RATE_LIMIT_IP": "1000 per minute",
             "CONTACT_RATE_LIMIT_EMAIL": "1000 per minute",
             "ALERTS_RATE_LIMIT_IP": "1000 per minute",
+            "API_RATE_LIMIT": "100000 per minute",
             "ALERTS_RATE_LIMIT_EMAIL": "1000 per minute",
             "NOTES_UNLOCK_RATE_LIMIT_IP": "1000 per minute",
             "NOTES_SHARE_RATE_LIMIT_IP": "1000 per minute",
