@@ -1,0 +1,1 @@
+"""Search: full-text trial search, filters and lay-term synonyms."""
