@@ -26,12 +26,18 @@ MAX_QUERY_WORDS = 40
 MIN_ABBREVIATION_OUTPUT = 3
 # Some HPO layperson synonyms are whole sentences: they still find their concept, but are not added to a query.
 MAX_OUTPUT_WORDS = 6
+# Broad words whose alternatives ("cancer" -> "tumor") are too broad to add when a query says more than them:
+# "bone marrow cancer" must not also find every trial that mentions a tumor.
+GENERIC_KEYS = frozenset(
+    {"cancer", "disease", "disorder", "infection", "neoplasm", "pain", "syndrome", "tumor", "tumour"}
+)
 # Words that never make a key on their own, whatever a source says.
 STOP_KEYS = frozenset({"a", "an", "and", "at", "by", "for", "in", "is", "it", "of", "on", "or", "the", "to", "with"})
 
 _POSSESSIVE_RE = re.compile(r"['’]s\b")
 _APOSTROPHE_RE = re.compile(r"['’]")
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+_OPERATOR_RE = re.compile(r'"|(^|\s)-\S|\sor\s', re.IGNORECASE)
 
 
 def surface(text: str) -> str:
@@ -123,6 +129,8 @@ def expand_terms(text: str) -> list[str]:
     """
     index = load_index()
     keys = known_phrases(text, index)
+    if len(phrase_key(text).split()) > 1:
+        keys = [key for key in keys if key not in GENERIC_KEYS]
     queues = [index.alternatives(key) for key in keys]
     seen = set(keys)
     result: list[str] = []
@@ -134,6 +142,28 @@ def expand_terms(text: str) -> list[str]:
                     seen.add(key)
                     result.append(queue[turn])
     return result
+
+
+def expand_query(text: str) -> list[str]:
+    """The whole query again with one known phrase replaced by an alternative, for a search that needs every word.
+
+    "heart attack treatment" -> ["myocardial infarction treatment"]. A rewrite is plain words, so a query with
+    search operators (quotes, "or", a leading minus) gets none: expand_terms still serves it.
+    """
+    if _OPERATOR_RE.search(text):
+        return []
+    index = load_index()
+    words = surface(text).split()[:MAX_QUERY_WORDS]
+    keys = [singular(word) for word in words]
+    found = set(expand_terms(text))
+    rewrites: list[str] = []
+    for key in known_phrases(text, index):
+        size = len(key.split())
+        start = next(i for i in range(len(keys)) if " ".join(keys[i : i + size]) == key)
+        for alternative in index.alternatives(key):
+            if alternative in found and len(rewrites) < MAX_EXPANSIONS:
+                rewrites.append(" ".join([*words[:start], alternative, *words[start + size :]]))
+    return rewrites
 
 
 def synonym_credits() -> dict[str, Any]:
