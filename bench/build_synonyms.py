@@ -233,12 +233,15 @@ def build(folders: list[Path], hand_file: Path) -> dict[str, Any]:
             neoplasm_rules += 1
 
     hand = 0
+    everyday: set[str] = set()
     for line in hand_file.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         kind, phrase, equivalents = line.split("\t")
         others = [e.strip() for e in equivalents.split("|")]
-        if kind == "abbr":
+        if kind == "word":
+            everyday.update(phrase_key(o) for o in others)
+        elif kind == "abbr":
             for meaning in others:
                 concepts.add("hand", [meaning], [phrase])
         else:
@@ -247,6 +250,11 @@ def build(folders: list[Path], hand_file: Path) -> dict[str, Any]:
 
     kept: list[Concept] = []
     for concept in concepts.items:
+        concept.terms = [t for t in concept.terms if phrase_key(t) not in everyday]
+        concept.abbreviations = [a for a in concept.abbreviations if phrase_key(a) not in everyday]
+        concept.added = {p: s for p, s in concept.added.items() if phrase_key(p) not in everyday}
+        if not concept.terms:
+            continue
         if len(concept.keys()) > 1:
             concept.trials = max(records.condition_trials.get(phrase_key(t), 0) for t in concept.terms)
             kept.append(concept)

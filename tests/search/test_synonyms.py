@@ -84,6 +84,8 @@ def test_abbreviations_expand_to_their_meanings() -> None:
 def test_everyday_words_are_not_taken_for_abbreviations() -> None:
     assert expand_terms("all") == []  # not "acute lymphoblastic leukemia"
     assert expand_terms("the") == []
+    assert expand_terms("sad") == []  # not seasonal affective disorder: listed as an everyday word by hand
+    assert expand_terms("left") == []
 
 
 def test_nonsense_and_empty_queries_expand_to_nothing() -> None:
