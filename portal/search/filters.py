@@ -15,7 +15,7 @@ from portal.models.trial import RECRUITING, Site, Trial
 from portal.search.index import matching_ids
 from portal.search.params import SearchQuery
 from portal.search.querytext import ParsedText, fts5_query, parse_text, stem
-from portal.search.synonyms import expand_terms
+from portal.search.synonyms import expand_query, expand_terms
 
 MAX_EXPANSIONS = 8
 
@@ -35,12 +35,19 @@ def json_values(dialect: str, column: Any) -> Any:
     return func.json_each(column).table_valued("value")
 
 
+def synonym_queries(text: str) -> list[str]:
+    """Alternatives ORed with the query: the whole query with a lay phrase swapped for its clinical names
+    ("heart attack treatment" -> "myocardial infarction treatment"), so the other words still count; for queries
+    with quotes, `or` or `-word`, which cannot be rewritten safely, the alternatives of their known phrases."""
+    return expand_query(text) or expand_terms(text.casefold())
+
+
 class TextMatch:
     """What the search box asks for, with its synonym expansions, for one dialect."""
 
     def __init__(self, dialect: str, text: str) -> None:
         self.parsed = parse_text(text)
-        expansions = [] if self.parsed.is_empty else expand_terms(text.casefold())[:MAX_EXPANSIONS]
+        expansions = [] if self.parsed.is_empty else synonym_queries(text)[:MAX_EXPANSIONS]
         self.expansions: list[ParsedText] = [p for p in (parse_text(e) for e in expansions) if not p.is_empty]
         self.dialect = dialect
         self.texts = [text, *expansions]
