@@ -142,6 +142,19 @@ def import_step(env: dict[str, str], paths: list[Path]) -> tuple[float, str]:
     return seconds, match.group(0)
 
 
+def database_mib(database_url: str) -> float:
+    """The database's size on disk: the SQLite file (and its WAL), or pg_database_size."""
+    if not is_postgres(database_url):
+        path = Path(make_url(database_url).database or "")
+        return sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists()) / 1_048_576
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return float(conn.scalar(text("SELECT pg_database_size(current_database())")) or 0) / 1_048_576
+    finally:
+        engine.dispose()
+
+
 def analyze(database_url: str) -> None:
     """Fresh planner statistics after a bulk load, as PostgreSQL's autovacuum would gather shortly after it."""
     engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
@@ -289,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n[{size:,}] imported {trials:,} trials in {seconds:,.1f} s ({trials / seconds:,.1f}/s): {summary}")
             if is_postgres(database_url):
                 analyze(database_url)
+            imports[-1].insert(4, f"{database_mib(database_url):,.0f}")
             previous = size
             server, base = start_server(env, args.workers, log_path)
             results = measure(base + endpoint, queries, args.runs, args.api)
@@ -308,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"\ndatabase: {redact(database_url or '')}")
         print("\nimport (flask --app portal trials import --quiet, incl. interpreter and app start-up)")
-        print_table(imports, ["size", "trials", "seconds", "records/s", "summary"], left_columns=0)
+        print_table(imports, ["size", "trials", "seconds", "records/s", "database MiB", "summary"], left_columns=0)
         print()
         print_table(
             rows,
