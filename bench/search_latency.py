@@ -16,18 +16,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode
 
 from benchlib import (
     REPO_ROOT,
@@ -47,89 +44,14 @@ from benchlib import (
     tail,
 )
 from import_speed import SUMMARY_RE
-from page_throughput import fetch, wait_for_health
+from page_throughput import wait_for_health
 from scale_data import MANIFEST, generate
+from searchlib import GROUPS, QUERIES, QueryResult, fmt, load_queries, measure
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-QUERIES = Path(__file__).with_name("search_queries.json")
-GROUPS = {"keyword": "keyword only", "filters": "keyword + filters", "distance": "keyword + distance"}
 TARGET_P95_MS = {"postgresql": 100.0, "sqlite": 150.0}  # at 100,000 trials, single request, warm cache
 TARGET_SIZE = 100_000
-# The total on an HTML page: a data-total attribute if the page has one, else "1,234 trials found" in the text.
-TOTAL_RES = [
-    re.compile(r'data-total="([\d,.\s\u00a0\u202f]+)"'),
-    re.compile(r"([\d][\d,.\u00a0\u202f]*)\s+(?:trials?|results?|studies)\s+(?:found|match)", re.IGNORECASE),
-]
-
-
-@dataclass
-class Query:
-    group: str
-    params: dict[str, Any]
-
-    @property
-    def path(self) -> str:
-        return "?" + urlencode(self.params, doseq=True)
-
-    @property
-    def label(self) -> str:
-        return " ".join(f"{k}={'+'.join(v) if isinstance(v, list) else v}" for k, v in self.params.items())
-
-
-@dataclass
-class QueryResult:
-    query: Query
-    status: int = 0
-    total: int | None = None
-    timings_ms: list[float] = field(default_factory=list)
-
-
-def load_queries(path: Path) -> list[Query]:
-    queries = [Query(item["group"], item["params"]) for item in json.loads(path.read_text())["queries"]]
-    unknown = {q.group for q in queries} - set(GROUPS)
-    if unknown:
-        raise BenchError(f"{path}: unknown query groups {sorted(unknown)}")
-    return queries
-
-
-def parse_total(body: bytes, api: bool) -> int | None:
-    """The number of matching trials on a result page or in an API answer; None when it cannot be found."""
-    if api:
-        try:
-            data = json.loads(body)
-        except ValueError:
-            return None
-        for holder in (data, *(v for v in data.values() if isinstance(v, dict))) if isinstance(data, dict) else ():
-            if isinstance(holder.get("total"), int):
-                return holder["total"]
-        return None
-    page = body.decode("utf-8", errors="replace")
-    for pattern in TOTAL_RES:
-        if match := pattern.search(page):
-            digits = re.sub(r"\D", "", match.group(1))
-            if digits:
-                return int(digits)
-    return None
-
-
-def timed_get(url: str) -> tuple[float, int, bytes]:
-    started = time.perf_counter()
-    status, body, _ = fetch(url, timeout=120.0)
-    return (time.perf_counter() - started) * 1000, status, body
-
-
-def measure(base: str, queries: list[Query], runs: int, api: bool) -> list[QueryResult]:
-    """Every query once per round, one request at a time; round 1 (cold caches, first plans) is not counted."""
-    results = [QueryResult(q) for q in queries]
-    for round_number in range(runs):
-        for result in results:
-            ms, status, body = timed_get(base + result.query.path)
-            if round_number == 0:
-                result.status, result.total = status, parse_total(body, api) if status == 200 else None
-            elif status == 200:
-                result.timings_ms.append(ms)
-    return results
 
 
 def import_step(env: dict[str, str], paths: list[Path]) -> tuple[float, str]:
@@ -175,10 +97,6 @@ def start_server(env: dict[str, str], workers: int, log_path: Path) -> tuple[sub
     base = f"http://127.0.0.1:{port}"
     wait_for_health(base, server, log_path)
     return server, base
-
-
-def fmt(ms: float | None) -> str:
-    return "-" if ms is None else f"{ms:,.1f}"
 
 
 def group_row(size: int, group: str, results: list[QueryResult], target: float) -> list[str]:
@@ -250,6 +168,57 @@ def data_files(data: Path, sizes: list[int]) -> dict[int, list[Path]]:
     return steps
 
 
+@dataclass
+class Step:
+    """One size: what the import of its trials took, and every query's answers."""
+
+    size: int
+    trials: int
+    fresh: bool
+    seconds: float
+    summary: str
+    mib: float
+    results: list[QueryResult]
+
+    def import_row(self) -> list[str]:
+        added = f"{self.trials:,} (fresh)" if self.fresh else f"+{self.trials:,}"
+        rate = f"{self.trials / self.seconds:,.1f}"
+        return [f"{self.size:,}", added, f"{self.seconds:,.1f}", rate, f"{self.mib:,.0f}", self.summary]
+
+
+def group_p95(results: list[QueryResult], group: str) -> float | None:
+    timings = [ms for r in results if r.query.group == group for ms in r.timings_ms]
+    return percentile(timings, 95) if timings else None
+
+
+def query_cell(result: QueryResult) -> str:
+    if result.status != 200:
+        return f"HTTP {result.status}"
+    total = "?" if result.total is None else f"{result.total:,}"
+    return f"{total} / {fmt(statistics.median(result.timings_ms) if result.timings_ms else None)}"
+
+
+def report(steps: list[Step], target: float) -> None:
+    print("\nimport (flask --app portal trials import --quiet, incl. interpreter and app start-up)")
+    print_table(
+        [step.import_row() for step in steps],
+        ["size", "trials", "seconds", "records/s", "database MiB", "summary"],
+        left_columns=0,
+    )
+    print()
+    rows = [group_row(step.size, group, step.results, target) for step in steps for group in GROUPS]
+    headers = ["trials", "group", "queries", "requests", "median ms", "p95 ms", "max ms"]
+    headers += ["results (median)", "0 results", "no total", "target p95"]
+    print_table(rows, headers, left_columns=2)
+    print(f"* the p95 targets are for {TARGET_SIZE:,} trials; at smaller sizes shown for comparison")
+    growth = [f"{GROUPS[g]}: " + " -> ".join(fmt(group_p95(step.results, g)) for step in steps) for g in GROUPS]
+    print("\np95 ms by size: " + "; ".join(growth))
+    print("\nper query (results / median ms at each size; '?' = no total found on the page)")
+    queries = [result.query for result in steps[0].results]
+    table = [[q.group, q.label, *(query_cell(step.results[i]) for step in steps)] for i, q in enumerate(queries)]
+    print_table(table, ["group", "query", *(f"{step.size:,}" for step in steps)], left_columns=2)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     tmpdir = Path(tempfile.mkdtemp(prefix="bench-search-"))
@@ -264,46 +233,32 @@ def main(argv: list[str] | None = None) -> int:
         if data is None:
             data = tmpdir / "scale"
             made = generate(data, args.sizes[-1], 1000, args.seed, 20.0)
-            print(
-                f"made the scale set in {data}: {made['trials']:,} trials, {made['sites']:,} sites, {made['seconds']} s"
-            )
-        steps = data_files(data, args.sizes)
-        counts = {q: sum(1 for x in queries if x.group == q) for q in GROUPS}
+            print(f"made the scale set in {data}: {made['trials']:,} trials, {made['sites']:,} sites")
+        files = data_files(data, args.sizes)
+        counts = ", ".join(f"{sum(1 for q in queries if q.group == g)} {g}" for g in GROUPS)
         print(
-            f"queries: {args.queries.name}, {len(queries)} ({', '.join(f'{n} {g}' for g, n in counts.items())}); "
-            f"GET {endpoint}?..., {args.runs} rounds, the first not counted; gunicorn -w {args.workers}"
+            f"queries: {args.queries.name}, {len(queries)} ({counts}); GET {endpoint}?..., {args.runs} rounds, "
+            f"the first not counted; gunicorn -w {args.workers}"
         )
-
-        imports, rows, per_query, growth = [], [], {}, {}
-        previous = 0
+        steps: list[Step] = []
         for size in args.sizes:
             if server is not None:
                 stop_process(server)
                 server = None
             fresh = database_url is None or args.fresh_each
-            paths = [p for s in args.sizes if s <= size for p in steps[s]] if fresh and previous else steps[size]
             if fresh:
                 if database_url is not None and not is_postgres(database_url):
                     Path(make_url(database_url).database or "").unlink(missing_ok=True)  # GBs at 100,000 trials
                 database_url = fresh_database(args.database_url, tmpdir, f"search-{size}.db")
                 env = app_env(database_url)
                 run_flask(["db", "upgrade"], env)
-            trials = size if fresh else size - previous
+            paths = [p for s in args.sizes if s <= size for p in files[s]] if fresh else files[size]
+            trials = size if fresh else size - steps[-1].size
             seconds, summary = import_step(env, paths)
-            imports.append(
-                [
-                    f"{size:,}",
-                    f"+{trials:,}" if not fresh else f"{trials:,} (fresh)",
-                    f"{seconds:,.1f}",
-                    f"{trials / seconds:,.1f}",
-                    summary,
-                ]
-            )
             print(f"\n[{size:,}] imported {trials:,} trials in {seconds:,.1f} s ({trials / seconds:,.1f}/s): {summary}")
             if is_postgres(database_url):
                 analyze(database_url)
-            imports[-1].insert(4, f"{database_mib(database_url):,.0f}")
-            previous = size
+            mib = database_mib(database_url)
             server, base = start_server(env, args.workers, log_path)
             results = measure(base + endpoint, queries, args.runs, args.api)
             bad = [r for r in results if r.status != 200]
@@ -311,57 +266,15 @@ def main(argv: list[str] | None = None) -> int:
                 raise BenchError(f"every query answered {bad[0].status} (is {endpoint} there?):\n{tail(log_path, 15)}")
             for r in bad:
                 print(f"  warning: {r.query.label} answered {r.status}")
-            target = TARGET_P95_MS["postgresql" if is_postgres(database_url) else "sqlite"]
-            for group in GROUPS:
-                rows.append(group_row(size, group, results, target))
-                timings = [ms for r in results if r.query.group == group for ms in r.timings_ms]
-                growth.setdefault(group, {})[size] = percentile(timings, 95) if timings else None
-            for r in results:
-                med = statistics.median(r.timings_ms) if r.timings_ms else None
-                per_query.setdefault(r.query.label, (r.query.group, {}))[1][size] = (r.total, med, r.status)
+            steps.append(Step(size, trials, fresh, seconds, summary, mib, results))
 
         print(f"\ndatabase: {redact(database_url or '')}")
-        print("\nimport (flask --app portal trials import --quiet, incl. interpreter and app start-up)")
-        print_table(imports, ["size", "trials", "seconds", "records/s", "database MiB", "summary"], left_columns=0)
-        print()
-        print_table(
-            rows,
-            [
-                "trials",
-                "group",
-                "queries",
-                "requests",
-                "median ms",
-                "p95 ms",
-                "max ms",
-                "results (median)",
-                "0 results",
-                "no total",
-                "target p95",
-            ],
-            left_columns=2,
-        )
-        print(f"* the p95 targets are for {TARGET_SIZE:,} trials; at smaller sizes shown for comparison")
-        print(
-            "\np95 ms by size: "
-            + "; ".join(f"{GROUPS[g]}: " + " -> ".join(fmt(growth[g][s]) for s in args.sizes) for g in GROUPS)
-        )
-        print("\nper query (results / median ms at each size; '?' = no total found on the page)")
-        table = []
-        for label, (group, by_size) in per_query.items():
-            cells = []
-            for s in args.sizes:
-                total, med, status = by_size[s]
-                cells.append(
-                    f"HTTP {status}" if status != 200 else f"{'?' if total is None else f'{total:,}'} / {fmt(med)}"
-                )
-            table.append([group, label, *cells])
-        print_table(table, ["group", "query", *(f"{s:,}" for s in args.sizes)], left_columns=2)
+        report(steps, TARGET_P95_MS["postgresql" if is_postgres(database_url or "") else "sqlite"])
         tracebacks = log_path.read_text(errors="replace").count("Traceback")
         if tracebacks:
             print(f"warning: the gunicorn log has {tracebacks} tracebacks:\n{tail(log_path)}")
         print(f"finished; {load_average()}")
-        return 1 if any(row for row in per_query.values() if any(v[2] != 200 for v in row[1].values())) else 0
+        return 1 if any(r.status != 200 for step in steps for r in step.results) else 0
     except BenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
