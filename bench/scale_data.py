@@ -324,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"wrote {len(m['files'])} files to {args.out}: {m['trials']:,} trials, {m['sites']:,} sites "
         f"({m['sites'] / m['trials']:.1f} per trial; most {m['most_sites']:,}; "
-        f"{m['trials_with_1000_sites']} trials with 1,000+), {m['bytes'] / 1_048_576:,.1f} MiB in {m['seconds']:.1f} s "
+        f"{m['trials_with_1000_sites']} with 1,000+), {m['bytes'] / 1_048_576:,.1f} MiB in {m['seconds']:.1f} s "
         f"(seed {m['seed']})\nstatuses: {mix}"
     )
     return 0

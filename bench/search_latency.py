@@ -248,8 +248,11 @@ def main(argv: list[str] | None = None) -> int:
             fresh = database_url is None or args.fresh_each
             if fresh:
                 if database_url is not None and not is_postgres(database_url):
-                    Path(make_url(database_url).database or "").unlink(missing_ok=True)  # GBs at 100,000 trials
-                database_url = fresh_database(args.database_url, tmpdir, f"search-{size}.db")
+                    old = Path(make_url(database_url).database or "")
+                    for path in (old, old.with_name(old.name + "-wal"), old.with_name(old.name + "-shm")):
+                        path.unlink(missing_ok=True)  # GBs at 100,000 trials
+                name = f"search-{size}.db" if args.fresh_each else "search.db"
+                database_url = fresh_database(args.database_url, tmpdir, name)
                 env = app_env(database_url)
                 run_flask(["db", "upgrade"], env)
             paths = [p for s in args.sizes if s <= size for p in files[s]] if fresh else files[size]
