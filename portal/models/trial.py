@@ -17,6 +17,8 @@ RECRUITING = "RECRUITING"
 
 class Trial(TimestampMixin, Base):
     __tablename__ = "trials"
+    # The search's did-you-mean list is cached until max(updated_at) changes: an index makes that a lookup.
+    __table_args__ = (Index("ix_trials_updated_at", "updated_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nct_id: Mapped[str] = mapped_column(String(11), unique=True)
