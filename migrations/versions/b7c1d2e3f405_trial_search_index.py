@@ -58,7 +58,10 @@ def _backfill() -> None:
     last_id = 0
     while True:
         rows = session.execute(
-            sa.select(trials.c.id, trials.c.raw).where(trials.c.id > last_id).order_by(trials.c.id).limit(BACKFILL_BATCH)
+            sa.select(trials.c.id, trials.c.raw)
+            .where(trials.c.id > last_id)
+            .order_by(trials.c.id)
+            .limit(BACKFILL_BATCH)
         ).all()
         if not rows:
             break
@@ -69,7 +72,9 @@ def _backfill() -> None:
             except RecordError:
                 continue  # it was imported, so this cannot happen; an unreadable record stays unindexed
             session.execute(
-                sa.text("UPDATE trials SET mesh_terms = :m, interventions = :i, countries = :c WHERE id = :id").bindparams(
+                sa.text(
+                    "UPDATE trials SET mesh_terms = :m, interventions = :i, countries = :c WHERE id = :id"
+                ).bindparams(
                     sa.bindparam("m", type_=JSON_TYPE),
                     sa.bindparam("i", type_=JSON_TYPE),
                     sa.bindparam("c", type_=JSON_TYPE),

@@ -19,6 +19,23 @@ from portal.models.trial import Trial
 FTS_TABLE = "trial_search"
 VECTOR_COLUMN = "search_vector"
 VECTOR_INDEX = "ix_trials_search_vector"
+# SQLite only: every column the filters, facets and ordering read, so searches run from this index and never
+# read the trial rows themselves, which are wide (the whole record is stored with them). PostgreSQL keeps wide
+# values out of line (TOAST) and does not need it.
+SQLITE_FACTS_INDEX = "ix_trials_search_facts"
+SQLITE_FACTS_COLUMNS = (
+    "overall_status",
+    "hidden",
+    "study_type",
+    "sex",
+    "healthy_volunteers",
+    "minimum_age_minutes",
+    "maximum_age_minutes",
+    "last_update_posted_on",
+    "nct_id",
+    "phases",
+    "countries",
+)
 # FTS5 column order; bm25 weights in the same order: conditions and titles outrank the description.
 FTS_COLUMNS = ("conditions", "titles", "others", "summary", "description")
 BM25_WEIGHTS = (10.0, 8.0, 4.0, 2.0, 1.0)
@@ -103,4 +120,4 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
         return False
     if type_ == "column" and name == VECTOR_COLUMN:
         return False
-    return not (type_ == "index" and name == VECTOR_INDEX)
+    return not (type_ == "index" and name in {VECTOR_INDEX, SQLITE_FACTS_INDEX})

@@ -89,7 +89,8 @@ def search_trials(session: Session, query: SearchQuery) -> SearchPage:
 def _page_of_hits(
     session: Session, query: SearchQuery, text: TextMatch | None, where: list[ColumnElement[bool]]
 ) -> list[SearchHit]:
-    statement = select(Trial).where(*where)
+    # Ids first, from the filter columns alone (an index covers them on SQLite), then only this page's rows.
+    statement = select(Trial.id).where(*where)
     order: list[Any] = []
     if query.place is not None:
         circle = near_sites(query).subquery()
@@ -101,8 +102,9 @@ def _page_of_hits(
         order.append(scored.c.score.desc())
     order += [Trial.last_update_posted_on.desc().nulls_last(), Trial.nct_id]
     statement = statement.order_by(*order).offset((query.page - 1) * query.per_page).limit(query.per_page)
-    trials = list(session.scalars(statement))
-    ids = [t.id for t in trials]
+    ids = list(session.scalars(statement))
+    by_id = {t.id: t for t in session.scalars(select(Trial).where(Trial.id.in_(ids)))} if ids else {}
+    trials = [by_id[trial_id] for trial_id in ids]
     conditions = _conditions_of(session, ids)
     nearest = _nearest_sites(session, query, ids) if query.place is not None else {}
     stems = text.stems() if text is not None else set()
