@@ -71,11 +71,11 @@ def build(app, trials: int, subscribers: int, seed: int) -> None:  # type: ignor
     from flask_migrate import upgrade
     from sqlalchemy import insert, select, update
 
-    from portal.alerts.services import bounding_box
     from portal.ctgov.importer import import_records
     from portal.ctgov.sources import SourceRecord
     from portal.ctgov.terms import normalise_term
     from portal.extensions import db
+    from portal.geo import bounding_box
     from portal.models import Site, Subscriber, SubscriberCondition, Trial, TrialCondition
     from portal.models.base import utcnow
 

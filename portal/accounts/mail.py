@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from portal.accounts.tokens import INVITATION, RESET, make_token
 from portal.mail.outbox import add_email, delivery_key
 from portal.mail.rendering import render_email
 from portal.models.user import User
+from portal.urls import external_url
 
 
 def _context(user: User) -> dict[str, object]:
@@ -23,9 +24,7 @@ def _context(user: User) -> dict[str, object]:
 
 
 def queue_invitation(session: Session, user: User, invited_by: User) -> list[tuple[int, str]]:
-    link = current_app.config["PORTAL_BASE_URL"] + url_for(
-        "accounts.accept_invitation", token=make_token(user, INVITATION)
-    )
+    link = external_url("accounts.accept_invitation", token=make_token(user, INVITATION))
     email = render_email("account_invitation", link=link, invited_by=invited_by, **_context(user))
     row = add_email(session, kind="account_invitation", recipients=[user.email], email=email)
     session.flush()
@@ -33,7 +32,7 @@ def queue_invitation(session: Session, user: User, invited_by: User) -> list[tup
 
 
 def queue_password_reset(session: Session, user: User) -> list[tuple[int, str]]:
-    link = current_app.config["PORTAL_BASE_URL"] + url_for("accounts.reset_password", token=make_token(user, RESET))
+    link = external_url("accounts.reset_password", token=make_token(user, RESET))
     email = render_email("account_reset", link=link, **_context(user))
     row = add_email(session, kind="account_reset", recipients=[user.email], email=email)
     session.flush()

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.contact.forms import normalised_email
+from portal.contact.services import replace_site_recipients
 from portal.ctgov.importer import ImportSummary, import_records
 from portal.ctgov.sources import SourceRecord
 from portal.models import OutboxEmail, Site, SiteMembership, SiteRecipientOverride, Trial, User
@@ -103,15 +104,7 @@ def set_recipients(session: Session, site: Site, text: str) -> list[str]:
             addresses.append(normalised_email(part))
         except EmailNotValidError as exc:
             raise AdminError("One of these is not a valid email address.") from exc
-    override = session.scalar(select(SiteRecipientOverride).where(SiteRecipientOverride.site_id == site.id))
-    if not addresses:
-        if override is not None:
-            session.delete(override)
-    elif override is None:
-        session.add(SiteRecipientOverride(site_id=site.id, emails=addresses))
-    else:
-        override.emails = addresses
-    session.flush()
+    replace_site_recipients(session, site, addresses)
     return addresses
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, Select, and_, func, literal, null, select
+from sqlalchemy import Insert, Select, and_, func, literal, null, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from portal.database import begin_write
-from portal.geo import EARTH_RADIUS_KM
+from portal.geo import sql_great_circle_km
 from portal.models.alert import ACTIVE, AlertRun, Subscriber, SubscriberCondition, TrialAlert
 from portal.models.base import UTCDateTime
 from portal.models.trial import OPEN_STATUSES, Site, Trial, TrialTerm
@@ -26,16 +26,6 @@ RECRUITING = "RECRUITING"
 LOOK_BACK = timedelta(days=1)
 SUBSCRIBERS_PER_CHUNK = 20_000
 COLUMNS = ["subscriber_id", "trial_id", "matched_phrase", "site_id", "distance_km", "created_at"]
-
-
-def distance_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> ColumnElement[float]:
-    """Great-circle (haversine) distance in SQL, the same formula as portal.geo.great_circle_km."""
-    half_dlat = func.radians(lat2 - lat1) / 2
-    half_dlon = func.radians(lon2 - lon1) / 2
-    a = func.power(func.sin(half_dlat), 2) + func.cos(func.radians(lat1)) * func.cos(func.radians(lat2)) * func.power(
-        func.sin(half_dlon), 2
-    )
-    return 2 * EARTH_RADIUS_KM * func.asin(func.sqrt(a))
 
 
 def _fits(since: datetime | None, low: int, high: int) -> tuple[Any, ...]:
@@ -65,7 +55,7 @@ def _joined(query: Select[Any]) -> Select[Any]:
 def nearby_matches(since: datetime | None, low: int, high: int, now: datetime) -> Select[Any]:
     """Subscribers with a radius: the nearest recruiting site in their circle, one row per (subscriber, trial)."""
     site = aliased(Site)
-    distance = distance_km(Subscriber.latitude, Subscriber.longitude, site.latitude, site.longitude)
+    distance = sql_great_circle_km(Subscriber.latitude, Subscriber.longitude, site.latitude, site.longitude)
     ranked = (
         _joined(
             select(

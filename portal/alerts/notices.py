@@ -6,7 +6,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
@@ -17,7 +17,7 @@ from portal.alerts.tokens import manage_token
 from portal.database import begin_write
 from portal.geo import KM_PER_MILE
 from portal.mail.dispatch import dispatch_after_commit
-from portal.mail.outbox import add_email, delivery_key
+from portal.mail.outbox import add_email, delivery_key, mail_domain
 from portal.mail.rendering import BulkEmailRenderer
 from portal.models.alert import ACTIVE, IMMEDIATE, WEEKLY, AlertRun, Subscriber, SubscriberCondition, TrialAlert
 from portal.models.base import utcnow
@@ -69,10 +69,7 @@ class SubscriberLinks:
 def unsubscribe_headers(links: SubscriberLinks) -> dict[str, str]:
     """RFC 2369 List-Unsubscribe (https and mailto) and RFC 8058 one-click."""
     config = current_app.config
-    mailto = config["ALERTS_UNSUBSCRIBE_MAILTO"]
-    if not mailto:
-        domain = config["MAIL_MESSAGE_ID_DOMAIN"] or urlsplit(config["PORTAL_BASE_URL"]).hostname or "localhost"
-        mailto = f"unsubscribe@{domain}"
+    mailto = config["ALERTS_UNSUBSCRIBE_MAILTO"] or f"unsubscribe@{mail_domain(config)}"
     subject = quote(f"unsubscribe {links.token}")
     return {
         "List-Unsubscribe": f"<{links.unsubscribe}>, <mailto:{mailto}?subject={subject}>",
@@ -110,8 +107,12 @@ def _waiting_subscribers(session: Session, frequency: str, now: datetime) -> lis
     return ids
 
 
-def _claimed_alerts(session: Session, subscriber_ids: list[int], now: datetime) -> dict[int, list[AlertedTrial]]:
-    """Mark this batch's waiting alerts as notified and read them back. Two runs at once cannot both claim one."""
+def _claimed_alerts(session: Session, units: dict[int, str], now: datetime) -> dict[int, list[AlertedTrial]]:
+    """Mark these subscribers' waiting alerts as notified and read them back (distances in each one's unit).
+
+    Two runs at once cannot both claim one alert.
+    """
+    subscriber_ids = list(units)
     batch = secrets.token_hex(16)
     session.execute(
         update(TrialAlert)
@@ -148,8 +149,6 @@ def _claimed_alerts(session: Session, subscriber_ids: list[int], now: datetime) 
         .where(TrialAlert.subscriber_id.in_(subscriber_ids), TrialAlert.notice_batch == batch)
         .order_by(TrialAlert.subscriber_id, TrialAlert.distance_km, Trial.brief_title)
     ).tuples()
-    unit_query = select(Subscriber.id, Subscriber.distance_unit).where(Subscriber.id.in_(subscriber_ids))
-    units = {subscriber_id: unit for subscriber_id, unit in session.execute(unit_query).tuples()}
     alerts: dict[int, list[AlertedTrial]] = defaultdict(list)
     trial_urls: dict[str, str] = {}
     for subscriber_id, km, nct_id, title, status, label, origin, phrase, facility, city, country in rows:
@@ -165,7 +164,7 @@ def _claimed_alerts(session: Session, subscriber_ids: list[int], now: datetime) 
                 condition=label or phrase,
                 trial_term=origin or phrase,
                 site=site,
-                distance=_distance(km, units.get(subscriber_id, "mi")),
+                distance=_distance(km, units[subscriber_id]),
             )
         )
     return alerts
@@ -183,14 +182,16 @@ def notify_waiting(session: Session, frequency: str, now: datetime | None = None
     for start in range(0, len(waiting), SUBSCRIBERS_PER_BATCH):
         chunk = waiting[start : start + SUBSCRIBERS_PER_BATCH]
         begin_write(session)
-        alerts = _claimed_alerts(session, chunk, now)
         subscribers = session.scalars(
-            select(Subscriber).where(Subscriber.id.in_(list(alerts))).options(selectinload(Subscriber.conditions))
+            select(Subscriber).where(Subscriber.id.in_(chunk)).options(selectinload(Subscriber.conditions))
         ).all()
+        alerts = _claimed_alerts(session, {s.id: s.distance_unit for s in subscribers}, now)
         rows = []
         with session.no_autoflush:
             for subscriber in subscribers:
-                trials = alerts[subscriber.id]
+                trials = alerts.get(subscriber.id)
+                if not trials:  # another run at the same moment claimed them
+                    continue
                 links = SubscriberLinks.of(subscriber)
                 language = subscriber.language
                 if language not in renderers:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from portal.alerts.tokens import confirm_token, manage_token
-from portal.geo import EARTH_RADIUS_KM, KM_PER_MILE, Place
+from portal.geo import KM_PER_MILE, Place, bounding_box
 from portal.mail.outbox import add_email
 from portal.mail.rendering import render_email
 from portal.models.alert import ACTIVE, IMMEDIATE, PENDING, WEEKLY, Subscriber, SubscriberCondition
@@ -22,8 +21,6 @@ from portal.models.outbox import OutboxEmail
 from portal.urls import external_url
 
 __all__ = ["IMMEDIATE", "WEEKLY", "Preferences", "request_subscription"]
-
-KM_PER_DEGREE_LATITUDE = math.pi * EARTH_RADIUS_KM / 180
 
 
 @dataclass(frozen=True)
@@ -35,19 +32,6 @@ class Preferences:
     unit: str
     language: str
     frequency: str
-
-
-def bounding_box(latitude: float, longitude: float, radius_km: float) -> tuple[float, float, float, float]:
-    """(min lat, max lat, min lon, max lon) around a circle; the whole longitude range near a pole or the date line."""
-    delta_lat = radius_km / KM_PER_DEGREE_LATITUDE
-    min_lat, max_lat = latitude - delta_lat, latitude + delta_lat
-    if min_lat <= -90 or max_lat >= 90:
-        return max(min_lat, -90.0), min(max_lat, 90.0), -180.0, 180.0
-    delta_lon = math.degrees(math.asin(min(1.0, math.sin(math.radians(delta_lat)) / math.cos(math.radians(latitude)))))
-    min_lon, max_lon = longitude - delta_lon, longitude + delta_lon
-    if min_lon < -180 or max_lon > 180:
-        return min_lat, max_lat, -180.0, 180.0
-    return min_lat, max_lat, min_lon, max_lon
 
 
 def apply_preferences(subscriber: Subscriber, preferences: Preferences) -> None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, url_for
-
 from portal.ctgov.criteria import CriterionItem, parse_criteria
 from portal.models import Site, Trial
+from portal.urls import external_url
 
 MINUTES_PER_YEAR = 525_960  # 365.25 days
 
@@ -38,7 +37,7 @@ def trial_record(trial: Trial) -> dict[str, Any]:
     criteria = parse_criteria(trial.eligibility_criteria)
     return {
         "nct_id": trial.nct_id,
-        "url": current_app.config["PORTAL_BASE_URL"] + url_for("trials.detail", nct_id=trial.nct_id),
+        "url": external_url("trials.detail", nct_id=trial.nct_id),
         "brief_title": trial.brief_title,
         "official_title": trial.official_title,
         "acronym": trial.acronym,

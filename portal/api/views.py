@@ -8,13 +8,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from portal.api.records import trial_record
 from portal.extensions import db, limiter
 from portal.search.service import SearchHit, SearchPage, parse_search_args, search_trials
 from portal.trials.services import get_trial
+from portal.urls import external_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 OPENAPI_FILE = Path(__file__).with_name("openapi.json")
@@ -82,7 +83,7 @@ def _hit(hit: SearchHit) -> dict[str, Any]:
     nearest = hit.nearest
     return {
         "nct_id": hit.nct_id,
-        "url": current_app.config["PORTAL_BASE_URL"] + url_for("trials.detail", nct_id=hit.nct_id),
+        "url": external_url("trials.detail", nct_id=hit.nct_id),
         "brief_title": hit.brief_title,
         "overall_status": hit.overall_status,
         "conditions": list(hit.conditions),

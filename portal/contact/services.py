@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from portal.mail.rendering import render_email
 from portal.models import ContactRequest, Site, SiteRecipientOverride, Trial
 from portal.models.base import utcnow
 from portal.models.trial import OPEN_STATUSES
+from portal.urls import external_url
 
 RECRUITING = "RECRUITING"
 DUPLICATE_WINDOW = timedelta(hours=24)
@@ -174,14 +175,13 @@ def submit_contact_request(
     )
     session.add(request)
     session.flush()
-    base = current_app.config["PORTAL_BASE_URL"]
     context = {
         "contact": request,
         "trial": trial,
         "site": site,
         "language_name": LANGUAGE_NAMES.get(details.language or ""),
-        "trial_url": base + url_for("trials.detail", nct_id=trial.nct_id),
-        "request_url": base + url_for("site.request_page", public_id=request.public_id),
+        "trial_url": external_url("trials.detail", nct_id=trial.nct_id),
+        "request_url": external_url("site.request_page", public_id=request.public_id),
         "portal_name": current_app.config["PORTAL_NAME"],
         "portal_team_email": current_app.config["PORTAL_TEAM_EMAIL"],
         "needs_phone_call": needs_call,
@@ -243,10 +243,18 @@ def set_site_recipients(
         places = ", ".join(sorted({s.city or "?" for s in sites}))
         raise ContactError(f"{len(sites)} sites are called {facility!r} ({places}): say which with --city")
     site = sites[0]
+    replace_site_recipients(session, site, addresses)
+    return site
+
+
+def replace_site_recipients(session: Session, site: Site, addresses: list[str]) -> None:
+    """Who receives this site's requests from now on; no addresses removes the override. Flushes."""
     override = session.scalar(select(SiteRecipientOverride).where(SiteRecipientOverride.site_id == site.id))
-    if override is None:
+    if not addresses:
+        if override is not None:
+            session.delete(override)
+    elif override is None:
         session.add(SiteRecipientOverride(site_id=site.id, emails=addresses))
     else:
         override.emails = addresses
     session.flush()
-    return site

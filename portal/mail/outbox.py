@@ -34,6 +34,11 @@ def retry_delays(config: Mapping[str, Any]) -> tuple[int, ...]:
     return tuple(config.get("OUTBOX_RETRY_DELAYS") or DEFAULT_RETRY_DELAYS)
 
 
+def mail_domain(config: Mapping[str, Any]) -> str:
+    """The domain our own addresses and Message-IDs use: MAIL_MESSAGE_ID_DOMAIN, else the portal's host."""
+    return config["MAIL_MESSAGE_ID_DOMAIN"] or urlsplit(config["PORTAL_BASE_URL"]).hostname or "localhost"
+
+
 def add_email(
     session: Session,
     *,
@@ -46,10 +51,8 @@ def add_email(
     headers: dict[str, str] | None = None,
 ) -> OutboxEmail:
     """Write one message to the outbox; it leaves only after the caller's transaction commits."""
-    config = current_app.config
-    domain = config["MAIL_MESSAGE_ID_DOMAIN"] or urlsplit(config["PORTAL_BASE_URL"]).hostname or "localhost"
     row = OutboxEmail(
-        message_id=f"<{secrets.token_hex(16)}@{domain}>",
+        message_id=f"<{secrets.token_hex(16)}@{mail_domain(current_app.config)}>",
         kind=kind,
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
         recipients=recipients,

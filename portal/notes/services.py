@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -31,6 +31,7 @@ from portal.notes.passcodes import (
     token_hash,
 )
 from portal.trials.presenters import partial_date
+from portal.urls import external_url
 
 MAX_NOTES = 50
 MAX_NOTE_LENGTH = 2000
@@ -227,7 +228,7 @@ def email_share_link(
     if share is None:
         return []
     # Built again from our own base URL: the address in the email is always this portal's.
-    url = current_app.config["PORTAL_BASE_URL"] + url_for("notes.open_share", token=token)
+    url = external_url("notes.open_share", token=token)
     row = add_email(
         session,
         kind="notes_link",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from email_validator import EmailNotValidError
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import TooManyRequests
@@ -26,6 +26,7 @@ from portal.notes.services import (
     unlock_share,
 )
 from portal.trials.services import get_trial
+from portal.urls import external_url
 
 bp = Blueprint("notes", __name__, url_prefix="/notes")
 
@@ -104,7 +105,7 @@ def create() -> tuple[Response, int]:
         db.session.rollback()
         return jsonify(errors=exc.errors), 422
     db.session.commit()
-    url = current_app.config["PORTAL_BASE_URL"] + url_for("notes.open_share", token=created.token)
+    url = external_url("notes.open_share", token=created.token)
     body = {
         "url": url,
         "passcode": created.passcode,

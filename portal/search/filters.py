@@ -8,9 +8,8 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, 
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import aliased
 
-from portal.alerts.matching import distance_km
-from portal.alerts.services import bounding_box
 from portal.ctgov.ages import MINUTES_PER_YEAR
+from portal.geo import bounding_box, sql_great_circle_km
 from portal.models.trial import RECRUITING, Site, Trial
 from portal.search.index import matching_ids
 from portal.search.params import SearchQuery
@@ -74,7 +73,7 @@ def near_sites(query: SearchQuery) -> Select[Any]:
     assert place is not None and radius is not None
     min_lat, max_lat, min_lon, max_lon = bounding_box(place.latitude, place.longitude, radius)
     site = aliased(Site)
-    distance = distance_km(place.latitude, place.longitude, site.latitude, site.longitude)
+    distance = sql_great_circle_km(place.latitude, place.longitude, site.latitude, site.longitude)
     return (
         select(site.trial_id.label("trial_id"), func.min(distance).label("distance_km"))
         .where(

@@ -12,9 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from portal.alerts.matching import distance_km
-from portal.alerts.services import bounding_box
-from portal.geo import KM_PER_MILE
+from portal.geo import KM_PER_MILE, bounding_box, sql_great_circle_km
 from portal.models.trial import RECRUITING, Site, Trial, TrialCondition
 from portal.search.facets import Facet, facet_counts
 from portal.search.filters import TextMatch, filter_conditions, near_sites, visible
@@ -146,7 +144,7 @@ def _nearest_sites(session: Session, query: SearchQuery, trial_ids: list[int]) -
     if not trial_ids:
         return {}
     min_lat, max_lat, min_lon, max_lon = bounding_box(place.latitude, place.longitude, query.radius_km or 0)
-    distance = distance_km(place.latitude, place.longitude, Site.latitude, Site.longitude).label("d")
+    distance = sql_great_circle_km(place.latitude, place.longitude, Site.latitude, Site.longitude).label("d")
     rows = session.execute(
         select(Site.trial_id, Site.facility, Site.city, Site.state, Site.country, distance)
         .where(

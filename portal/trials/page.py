@@ -6,7 +6,7 @@ import re
 from collections.abc import Hashable
 from functools import lru_cache
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import Dialect, text
@@ -22,6 +22,7 @@ from portal.trials.locations import OPEN_GROUPS_UP_TO, group_sites
 from portal.trials.presenters import phase_label, status_css, status_label
 from portal.trials.services import get_trial
 from portal.trials.structured_data import medical_trial
+from portal.urls import external_url
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
 META_DESCRIPTION_LENGTH = 160
@@ -84,7 +85,7 @@ def page_version(session: Session, nct_id: str) -> tuple[Hashable, ...] | None:
 
 def render_trial_page(session: Session, trial: Trial, contact: ContactPanel | None) -> str:
     nct_id = trial.nct_id
-    canonical_url = current_app.config["PORTAL_BASE_URL"] + url_for("trials.detail", nct_id=nct_id)
+    canonical_url = external_url("trials.detail", nct_id=nct_id)
     sites = list(trial.sites)
     statuses = {site.status for site in sites if site.status}
     summary = to_plain_text(trial.brief_summary) or trial.brief_title

@@ -65,17 +65,22 @@
       shareError.hidden = false;
     }
 
-    function showPasscodeError(message) {
-      passcodeError.textContent = message;
-      passcodeError.hidden = !message;
+    // An error beside a field: shown, announced through aria-describedby, and focused; "" clears it.
+    function showFieldError(input, error, hintId, message) {
+      error.textContent = message;
+      error.hidden = !message;
+      var described = [hintId, message ? error.id : ""].filter(Boolean).join(" ");
       if (message) {
-        passcodeInput.setAttribute("aria-invalid", "true");
-        passcodeInput.setAttribute("aria-describedby", "share-passcode-hint share-passcode-error");
-        passcodeInput.focus();
+        input.setAttribute("aria-invalid", "true");
+        input.focus();
       } else {
-        passcodeInput.removeAttribute("aria-invalid");
-        passcodeInput.setAttribute("aria-describedby", "share-passcode-hint");
+        input.removeAttribute("aria-invalid");
       }
+      if (described) { input.setAttribute("aria-describedby", described); } else { input.removeAttribute("aria-describedby"); }
+    }
+
+    function showPasscodeError(message) {
+      showFieldError(passcodeInput, passcodeError, "share-passcode-hint", message);
     }
 
     $(".js-share-open").addEventListener("click", function () {
@@ -174,16 +179,7 @@
     var emailError = $(".js-email-error");
 
     function showEmailError(message) {
-      emailError.textContent = message;
-      emailError.hidden = !message;
-      if (message) {
-        emailInput.setAttribute("aria-invalid", "true");
-        emailInput.setAttribute("aria-describedby", "share-email-error");
-        emailInput.focus();
-      } else {
-        emailInput.removeAttribute("aria-invalid");
-        emailInput.removeAttribute("aria-describedby");
-      }
+      showFieldError(emailInput, emailError, "", message);
     }
 
     emailForm.addEventListener("submit", function (event) {
