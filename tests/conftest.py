@@ -59,6 +59,7 @@ class RecordingHandler:
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        self.raw: list[bytes] = []  # the bytes as they arrived, for what parsing would hide (encoded headers)
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse: dict[str, str] = {}  # recipient -> SMTP reply, e.g. "550 No such user"
         self.stall_seconds = 0.0
@@ -77,7 +78,9 @@ class RecordingHandler:
             await asyncio.sleep(stall)
         if reply:
             return reply
-        self.messages.append(message_from_bytes(envelope.original_content or envelope.content, policy=default))
+        raw = envelope.original_content or envelope.content
+        self.raw.append(raw)
+        self.messages.append(message_from_bytes(raw, policy=default))
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 Message accepted"
 

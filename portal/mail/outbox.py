@@ -25,6 +25,7 @@ from portal.models.outbox import FAILED, PENDING, SENDING, SENT, OutboxEmail
 
 log = logging.getLogger(__name__)
 
+MAX_LINE_LENGTH = 998
 DEFAULT_RETRY_DELAYS = (30, 120, 600, 1800, 7200)
 # A row left in "sending" longer than this (a worker died mid-send) is claimed again.
 DEFAULT_CLAIM_LEASE = timedelta(minutes=5)
@@ -160,7 +161,10 @@ def build_message(row: OutboxEmail) -> bytes:
         extra_headers=dict(row.headers or {}),
     )
     message.msgId = row.message_id
-    return message.as_bytes()
+    mime = message._message()  # Flask-Mail's MIME tree, serialised below with a line limit of our own
+    # At 78 characters a List-Unsubscribe URL cannot be folded, and the email package then writes the header as an
+    # RFC 2047 encoded word, which mail providers do not read as a URL. RFC 5322's hard limit is 998.
+    return mime.as_bytes(policy=mime.policy.clone(max_line_length=MAX_LINE_LENGTH))
 
 
 @dataclass(frozen=True)

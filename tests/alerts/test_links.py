@@ -113,6 +113,9 @@ def test_alert_emails_carry_rfc_8058_headers_and_say_why(app: Flask, smtp_server
     assert message["To"] == "pat@example.org"
     assert "Study NCT90000020" in message["Subject"]
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # As it arrives, not as a parser decodes it: providers read a plain <https://…> list, never an encoded word.
+    [raw] = smtp_server.handler.raw
+    assert b"\r\nList-Unsubscribe: <https://trials.example.org/alerts/unsubscribe/" in raw
     https, mailto = [part.strip(" <>") for part in message["List-Unsubscribe"].split(",")]
     assert https.startswith("https://trials.example.org/alerts/unsubscribe/")
     assert mailto.startswith("mailto:unsubscribe@trials.example.org?subject=unsubscribe%20")
