@@ -32,10 +32,20 @@ demo-data: install
 # Without a mail server configured, a local catcher keeps every email as an .eml file in instance/mail/.
 MAIL_CATCHER_PORT ?= 8025
 
-run: demo-data
+# Development only: one random key kept in instance/, so links in emails written by other processes (a
+# `flask trials import` beside the server, a worker) verify in the server too. Production sets SECRET_KEY itself.
+DEV_SECRET := instance/secret_key
+
+$(DEV_SECRET): | $(BIN)/python
+	@mkdir -p instance
+	@umask 077; $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))' > $@
+
+run: demo-data $(DEV_SECRET)
 	@echo "The portal runs at http://$(HOST):$(PORT) (Ctrl+C stops it)."
 	@if [ -z "$$MAIL_SERVER" ]; then echo "Emails are kept as .eml files in instance/mail/."; fi
-	@if [ -z "$$MAIL_SERVER" ]; then \
+	@if [ -z "$$SECRET_KEY" ]; then echo "For flask commands beside it: export SECRET_KEY=\$$(cat $(DEV_SECRET))"; fi
+	@if [ -z "$$SECRET_KEY" ]; then export SECRET_KEY="$$(cat $(DEV_SECRET))"; fi; \
+	if [ -z "$$MAIL_SERVER" ]; then \
 		$(BIN)/flask --app portal mail-catcher --port $(MAIL_CATCHER_PORT) & catcher=$$!; \
 		trap 'kill $$catcher 2>/dev/null' EXIT INT TERM; \
 		export MAIL_SERVER=127.0.0.1 MAIL_PORT=$(MAIL_CATCHER_PORT); \
