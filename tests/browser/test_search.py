@@ -27,7 +27,12 @@ def test_search_from_the_home_page_then_filter(
     status = page.locator("fieldset", has=page.locator("legend", has_text="Status"))
     expect(status.get_by_label("Recruiting (5)")).to_be_checked()
     expect(status.get_by_label("Not yet recruiting (1)")).not_to_be_checked()
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.wait_for_load_state("load")  # measured with the stylesheet applied, not mid-navigation
+    wide = page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth)"
+        ".slice(0, 5).map(e => e.tagName + '.' + e.className)"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), wide
     assert_axe_clean(page)
 
     status.get_by_label("Not yet recruiting (1)").check()
