@@ -46,7 +46,7 @@ from benchlib import (
 from import_speed import SUMMARY_RE
 from page_throughput import wait_for_health
 from scale_data import MANIFEST, generate
-from searchlib import GROUPS, QUERIES, QueryResult, fmt, load_queries, measure
+from searchlib import GROUPS, QUERIES, Query, QueryResult, fmt, load_queries, measure
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -139,6 +139,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "(dropped and recreated; the name must start with 'bench')",
     )
     parser.add_argument("--keep-database", action="store_true", help="do not drop the PostgreSQL database at the end")
+    parser.add_argument(
+        "--existing",
+        metavar="URL",
+        help="measure this database as it is (migrated first, never dropped): no import, one size",
+    )
     args = parser.parse_args(argv)
     try:
         args.sizes = sorted({int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()})
@@ -181,6 +186,8 @@ class Step:
     results: list[QueryResult]
 
     def import_row(self) -> list[str]:
+        if not self.seconds:
+            return [f"{self.size:,}", "(existing)", "-", "-", f"{self.mib:,.0f}", self.summary]
         added = f"{self.trials:,} (fresh)" if self.fresh else f"+{self.trials:,}"
         rate = f"{self.trials / self.seconds:,.1f}"
         return [f"{self.size:,}", added, f"{self.seconds:,.1f}", rate, f"{self.mib:,.0f}", self.summary]
@@ -219,6 +226,30 @@ def report(steps: list[Step], target: float) -> None:
     print_table(table, ["group", "query", *(f"{step.size:,}" for step in steps)], left_columns=2)
 
 
+def measure_existing(args: argparse.Namespace, queries: list[Query], endpoint: str, log_path: Path) -> int:
+    """--existing: one size, the database's own, after `flask db upgrade`."""
+    env = app_env(args.existing)
+    run_flask(["db", "upgrade"], env)
+    engine = create_engine(args.existing)
+    try:
+        with engine.connect() as conn:
+            size = int(conn.scalar(text("SELECT count(*) FROM trials")) or 0)
+    finally:
+        engine.dispose()
+    if is_postgres(args.existing):
+        analyze(args.existing)
+    server, base = start_server(env, args.workers, log_path)
+    try:
+        results = measure(base + endpoint, queries, args.runs, args.api)
+    finally:
+        stop_process(server)
+    step = Step(size, 0, False, 0.0, "not imported by this run", database_mib(args.existing), results)
+    print(f"\ndatabase: {redact(args.existing)}")
+    report([step], TARGET_P95_MS["postgresql" if is_postgres(args.existing) else "sqlite"])
+    print(f"finished; {load_average()}")
+    return 1 if any(r.status != 200 for r in results) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     tmpdir = Path(tempfile.mkdtemp(prefix="bench-search-"))
@@ -229,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         queries = load_queries(args.queries)
         print(f"search_latency  {datetime.now().isoformat(timespec='seconds')}  {machine_line()}")
+        if args.existing:
+            return measure_existing(args, queries, endpoint, log_path)
         data = args.data
         if data is None:
             data = tmpdir / "scale"

@@ -161,7 +161,7 @@ def upsert_trial(session: Session, data: TrialData) -> str:
     _replace_conditions(session, trial.id, data.conditions)
     _replace_terms(session, trial.id, data.terms)
     _sync_sites(session, trial.id, data.sites, is_new)
-    index_trial(session, trial.id, document_for(data.columns, data.conditions))
+    index_trial(session, trial, document_for(data.columns, data.conditions))
     # Relationship collections loaded earlier would be stale after the bulk statements above.
     session.expire(trial, ["conditions", "sites"])
     return "created" if is_new else "updated"

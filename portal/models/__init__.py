@@ -7,7 +7,7 @@ from portal.models.contact import ContactRequest, SiteRecipientOverride
 from portal.models.faq import Faq
 from portal.models.note_share import NoteShare, NoteShareAttempts
 from portal.models.outbox import OutboxEmail
-from portal.models.trial import Site, Trial, TrialCondition, TrialTerm
+from portal.models.trial import SearchFacts, Site, Trial, TrialCondition, TrialTerm
 from portal.models.user import SignInFailure, SiteMembership, User, UserSession
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "NoteShare",
     "NoteShareAttempts",
     "OutboxEmail",
+    "SearchFacts",
     "Site",
     "SiteRecipientOverride",
     "Trial",

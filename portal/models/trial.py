@@ -120,8 +120,9 @@ class Site(TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("trial_id", "site_key"),
         Index("ix_sites_lat_lon", "latitude", "longitude"),
-        # The distance search: recruiting sites inside a latitude band, with the longitude read from the index.
-        Index("ix_sites_status_lat_lon", "status", "latitude", "longitude"),
+        # The distance search: recruiting sites inside a latitude band, with the longitude and the trial read
+        # from the index alone.
+        Index("ix_sites_status_lat_lon_trial", "status", "latitude", "longitude", "trial_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -142,3 +143,43 @@ class Site(TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<Site {self.facility!r} of trial {self.trial_id}>"
+
+
+class SearchFacts(Base):
+    """What the search filters, counts and orders by, one narrow row per trial (see portal.search.index).
+
+    A copy of a few trial columns, written with the search index in the importer's transaction (and when an
+    operator hides or shows a trial), because the trial rows are wide: a search that reads them for thousands of
+    matches is slow on both databases. On PostgreSQL the weighted `search_vector` lives here too, outside the ORM.
+    """
+
+    __tablename__ = "search_facts"
+
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), primary_key=True)
+    nct_id: Mapped[str] = mapped_column(String(11))
+    overall_status: Mapped[str] = mapped_column(String(40), index=True)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    study_type: Mapped[str | None] = mapped_column(String(40))
+    phases: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    sex: Mapped[str | None] = mapped_column(String(10))
+    minimum_age_minutes: Mapped[int | None] = mapped_column(Integer)
+    maximum_age_minutes: Mapped[int | None] = mapped_column(Integer)
+    healthy_volunteers: Mapped[bool | None] = mapped_column(Boolean)
+    countries: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    last_update_posted_on: Mapped[date | None] = mapped_column(Date)
+
+
+# The columns SearchFacts copies from Trial, by the same names.
+SEARCH_FACT_COLUMNS = (
+    "nct_id",
+    "overall_status",
+    "hidden",
+    "study_type",
+    "phases",
+    "sex",
+    "minimum_age_minutes",
+    "maximum_age_minutes",
+    "healthy_volunteers",
+    "countries",
+    "last_update_posted_on",
+)

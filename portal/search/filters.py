@@ -10,8 +10,8 @@ from sqlalchemy.orm import aliased
 
 from portal.ctgov.ages import MINUTES_PER_YEAR
 from portal.geo import bounding_box, sql_great_circle_km
-from portal.models.trial import RECRUITING, Site, Trial
-from portal.search.index import matching_ids
+from portal.models.trial import RECRUITING, SearchFacts, Site
+from portal.search.index import matching_ids, pg_text_match
 from portal.search.params import SearchQuery
 from portal.search.querytext import ParsedText, fts5_query, parse_text, stem
 from portal.search.synonyms import expand_query, expand_terms
@@ -59,6 +59,14 @@ class TextMatch:
         """SELECT trial_id[, score] of the trials the text matches."""
         return matching_ids(self.dialect, fts5_query(self.parsed, self.expansions), self.texts, with_score)
 
+    def narrow(self, statement: Select[Any]) -> Select[Any]:
+        """A SELECT from search_facts kept to the trials the text matches, with their `score` added."""
+        if self.dialect == "postgresql":
+            match, score = pg_text_match(self.texts)  # the vector is a column of search_facts
+            return statement.where(match).add_columns(score.label("score"))
+        scored = self.hits().subquery("scored")
+        return statement.join(scored, scored.c.trial_id == SearchFacts.trial_id).add_columns(scored.c.score)
+
     def stems(self) -> set[str]:
         words = self.parsed.words() + [w for p in self.expansions for w in p.words()]
         return {stem(w) for w in words}
@@ -67,7 +75,8 @@ class TextMatch:
 def near_sites(query: SearchQuery) -> Select[Any]:
     """SELECT trial_id, distance_km of each trial's nearest recruiting site inside the circle.
 
-    The box comes first, as plain comparisons on indexed columns; the great-circle distance only for sites in it.
+    The box comes first, as plain comparisons on indexed columns (the index holds the trial too); the great-circle
+    distance only for sites in it.
     """
     place, radius = query.place, query.radius_km
     assert place is not None and radius is not None
@@ -86,38 +95,53 @@ def near_sites(query: SearchQuery) -> Select[Any]:
     )
 
 
-def filter_conditions(dialect: str, query: SearchQuery, text: TextMatch | None) -> dict[str, ColumnElement[bool]]:
-    """One condition per active parameter, keyed by the parameter's URL name."""
-    conditions: dict[str, ColumnElement[bool]] = {}
-    if text is not None and not text.is_empty:
-        conditions["q"] = Trial.id.in_(text.hits(with_score=False))
-    conditions["status"] = Trial.overall_status.in_(query.statuses)
+# The filters with facet counts: each count leaves its own filter out. The others (the text, the place, age,
+# healthy volunteers) narrow every count.
+FACETED = ("status", "phase", "sex", "type", "country")
+
+
+def fact_conditions(
+    dialect: str, query: SearchQuery, facts: Any, faceted_only: bool = False
+) -> dict[str, ColumnElement[bool]]:
+    """One condition per active parameter but the text and the place (or only those in FACETED), on `facts`: the
+    search_facts table's columns, or those of a selection of its rows."""
+    conditions: dict[str, ColumnElement[bool]] = {"status": facts.overall_status.in_(query.statuses)}
     if query.phases:
-        conditions["phase"] = or_(*(json_contains(dialect, Trial.phases, p) for p in query.phases))
-    if query.age is not None:
+        conditions["phase"] = or_(*(json_contains(dialect, facts.phases, p) for p in query.phases))
+    if query.age is not None and not faceted_only:
         minutes = query.age * MINUTES_PER_YEAR
         conditions["age"] = and_(
-            or_(Trial.minimum_age_minutes.is_(None), Trial.minimum_age_minutes <= minutes),
-            or_(Trial.maximum_age_minutes.is_(None), Trial.maximum_age_minutes >= minutes),
+            or_(facts.minimum_age_minutes.is_(None), facts.minimum_age_minutes <= minutes),
+            or_(facts.maximum_age_minutes.is_(None), facts.maximum_age_minutes >= minutes),
         )
     if query.sex:
-        conditions["sex"] = sex_condition(query.sex)
-    if query.healthy:
-        conditions["healthy"] = Trial.healthy_volunteers.is_(True)
+        conditions["sex"] = sex_condition(facts, query.sex)
+    if query.healthy and not faceted_only:
+        conditions["healthy"] = facts.healthy_volunteers.is_(True)
     if query.study_type:
-        conditions["type"] = Trial.study_type == query.study_type
+        conditions["type"] = facts.study_type == query.study_type
     if query.country:
-        conditions["country"] = json_contains(dialect, Trial.countries, query.country)
-    if query.place is not None:
-        circle = near_sites(query).subquery()
-        conditions["near"] = Trial.id.in_(select(circle.c.trial_id))
+        conditions["country"] = json_contains(dialect, facts.countries, query.country)
     return conditions
 
 
-def sex_condition(sex: str) -> ColumnElement[bool]:
+def filter_conditions(dialect: str, query: SearchQuery, text: TextMatch | None) -> dict[str, ColumnElement[bool]]:
+    """One condition on search_facts per active parameter, keyed by the parameter's URL name."""
+    facts = SearchFacts.__table__.c
+    conditions: dict[str, ColumnElement[bool]] = {}
+    if text is not None and not text.is_empty:
+        conditions["q"] = facts.trial_id.in_(text.hits(with_score=False))
+    conditions.update(fact_conditions(dialect, query, facts))
+    if query.place is not None:
+        circle = near_sites(query).subquery()
+        conditions["near"] = facts.trial_id.in_(select(circle.c.trial_id))
+    return conditions
+
+
+def sex_condition(facts: Any, sex: str) -> ColumnElement[bool]:
     """A trial open to all (or that says nothing) takes both."""
-    return or_(Trial.sex.is_(None), Trial.sex.in_(("ALL", sex)))
+    return or_(facts.sex.is_(None), facts.sex.in_(("ALL", sex)))
 
 
 def visible(conditions: dict[str, ColumnElement[bool]], leave_out: str | None = None) -> list[ColumnElement[bool]]:
-    return [Trial.hidden.is_(False), *(c for name, c in conditions.items() if name != leave_out)]
+    return [SearchFacts.hidden.is_(False), *(c for name, c in conditions.items() if name != leave_out)]

@@ -1,9 +1,11 @@
-"""The full-text index of trials: an FTS5 table on SQLite, a weighted tsvector column on PostgreSQL.
+"""The search index of trials: narrow search facts on both databases, with an FTS5 table on SQLite and a
+weighted tsvector column of the facts on PostgreSQL.
 
 Our code, not a trigger, writes the index: the indexed text comes from several places (the trial row, its
 conditions, MeSH terms and interventions from the record), and one Python function builds it for both databases,
 so both index exactly the same words. The importer calls `index_trial` in the same transaction as the upsert.
-On SQLite a trigger deletes a trial's FTS5 row with the trial; on PostgreSQL the vector lives on the row itself.
+On SQLite a trigger deletes a trial's FTS5 row with the trial; the facts (and the PostgreSQL vector with them) go
+by the foreign key's cascade. A trigger on both databases copies `trials.hidden` to the facts, whoever changes it.
 """
 
 from __future__ import annotations
@@ -12,30 +14,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, column, func, literal_column, select, table, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from portal.models.trial import Trial
+from portal.models.trial import SEARCH_FACT_COLUMNS, SearchFacts, Trial
 
 FTS_TABLE = "trial_search"
+FACTS_TABLE = "search_facts"
+# PostgreSQL only: the weighted tsvector, a column of search_facts kept outside the ORM.
 VECTOR_COLUMN = "search_vector"
-VECTOR_INDEX = "ix_trials_search_vector"
-# SQLite only: every column the filters, facets and ordering read, so searches run from this index and never
-# read the trial rows themselves, which are wide (the whole record is stored with them). PostgreSQL keeps wide
-# values out of line (TOAST) and does not need it.
-SQLITE_FACTS_INDEX = "ix_trials_search_facts"
-SQLITE_FACTS_COLUMNS = (
-    "overall_status",
-    "hidden",
-    "study_type",
-    "sex",
-    "healthy_volunteers",
-    "minimum_age_minutes",
-    "maximum_age_minutes",
-    "last_update_posted_on",
-    "nct_id",
-    "phases",
-    "countries",
-)
+VECTOR_INDEX = "ix_search_facts_search_vector"
 # FTS5 column order; bm25 weights in the same order: conditions and titles outrank the description.
 FTS_COLUMNS = ("conditions", "titles", "others", "summary", "description")
 BM25_WEIGHTS = (10.0, 8.0, 4.0, 2.0, 1.0)
@@ -44,7 +32,10 @@ PG_WEIGHTS = {"conditions": "A", "titles": "A", "others": "B", "summary": "C", "
 PG_RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
 
 _fts = table(FTS_TABLE, column("rowid"), column(FTS_TABLE))
-_trials = table("trials", column("id"), column(VECTOR_COLUMN))
+# search_facts with the vector column the ORM does not know, for writing it.
+_pg_facts = table(
+    FACTS_TABLE, *(column(c.name, c.type) for c in SearchFacts.__table__.columns), column(VECTOR_COLUMN)
+)
 
 
 @dataclass(frozen=True)
@@ -78,35 +69,58 @@ def dialect_of(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def index_trial(session: Session, trial_id: int, document: SearchDocument) -> None:
-    """Write (or rewrite) one trial's index entry, in the session's transaction."""
+def _facts_of(trial: Trial) -> dict[str, Any]:
+    return {name: getattr(trial, name) for name in SEARCH_FACT_COLUMNS}
+
+
+def _pg_vector(fields: dict[str, str]) -> ColumnElement[Any]:
+    vector: ColumnElement[Any] | None = None
+    for name in FTS_COLUMNS:
+        part = func.setweight(func.to_tsvector("english", fields[name]), literal_column(f"'{PG_WEIGHTS[name]}'"))
+        vector = part if vector is None else vector.op("||")(part)
+    assert vector is not None
+    return vector
+
+
+def index_trial(session: Session, trial: Trial, document: SearchDocument) -> None:
+    """Write (or rewrite) one trial's search facts and index entry, in the session's transaction."""
+    facts = _facts_of(trial)
     fields = document.fields()
     if dialect_of(session) == "postgresql":
-        vector = " || ".join(
-            f"setweight(to_tsvector('english', :{name}), '{PG_WEIGHTS[name]}')" for name in FTS_COLUMNS
-        )
-        statement = text(f"UPDATE trials SET {VECTOR_COLUMN} = {vector} WHERE id = :id")  # noqa: S608
-        session.execute(statement, {**fields, "id": trial_id})
-    else:
-        session.execute(text(f"DELETE FROM {FTS_TABLE} WHERE rowid = :id"), {"id": trial_id})  # noqa: S608
-        names = ", ".join(FTS_COLUMNS)
-        values = ", ".join(f":{name}" for name in FTS_COLUMNS)
-        session.execute(
-            text(f"INSERT INTO {FTS_TABLE} (rowid, {names}) VALUES (:id, {values})"),  # noqa: S608
-            {**fields, "id": trial_id},
-        )
+        # One row version per import: the facts and the vector in the same statement.
+        values = {**facts, VECTOR_COLUMN: _pg_vector(fields)}
+        insert = postgresql.insert(_pg_facts).values(trial_id=trial.id, **values)
+        update_set = {name: insert.excluded[name] for name in values}
+        session.execute(insert.on_conflict_do_update(index_elements=["trial_id"], set_=update_set))
+        return
+    insert = sqlite.insert(SearchFacts).values(trial_id=trial.id, **facts)
+    session.execute(insert.on_conflict_do_update(index_elements=[SearchFacts.trial_id], set_=facts))
+    session.execute(text(f"DELETE FROM {FTS_TABLE} WHERE rowid = :id"), {"id": trial.id})  # noqa: S608
+    names = ", ".join(FTS_COLUMNS)
+    values_sql = ", ".join(f":{name}" for name in FTS_COLUMNS)
+    session.execute(
+        text(f"INSERT INTO {FTS_TABLE} (rowid, {names}) VALUES (:id, {values_sql})"),  # noqa: S608
+        {**fields, "id": trial.id},
+    )
+
+
+def pg_text_match(pg_texts: list[str]) -> tuple[ColumnElement[bool], ColumnElement[float]]:
+    """PostgreSQL: the match on search_facts' vector and its score; the texts are ORed."""
+    vector = literal_column(f"{FACTS_TABLE}.{VECTOR_COLUMN}")
+    tsquery: ColumnElement[Any] = func.websearch_to_tsquery("english", pg_texts[0])
+    for extra in pg_texts[1:]:
+        tsquery = tsquery.op("||")(func.websearch_to_tsquery("english", extra))
+    score = func.ts_rank_cd(literal_column(f"'{PG_RANK_WEIGHTS}'"), vector, tsquery)
+    return vector.op("@@")(tsquery), score
 
 
 def matching_ids(dialect: str, fts_query: str, pg_texts: list[str], with_score: bool = True) -> Select[Any]:
     """SELECT trial_id[, score] of the trials matching the text; a higher score is a better match."""
     if dialect == "postgresql":
-        vector = literal_column(f"trials.{VECTOR_COLUMN}")
-        tsquery: ColumnElement[Any] = func.websearch_to_tsquery("english", pg_texts[0])
-        for extra in pg_texts[1:]:
-            tsquery = tsquery.op("||")(func.websearch_to_tsquery("english", extra))
-        score = func.ts_rank_cd(literal_column(f"'{PG_RANK_WEIGHTS}'"), vector, tsquery)
-        columns = [Trial.id.label("trial_id"), score.label("score")] if with_score else [Trial.id.label("trial_id")]
-        return select(*columns).where(vector.op("@@")(tsquery))
+        match, score = pg_text_match(pg_texts)
+        trial_id = SearchFacts.trial_id.label("trial_id")
+        columns = [trial_id, score.label("score")] if with_score else [trial_id]
+        return select(*columns).where(match)
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
     # bm25() is lower for better matches.
     score = -literal_column(f"bm25({FTS_TABLE}, {weights})")
@@ -120,4 +134,4 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
         return False
     if type_ == "column" and name == VECTOR_COLUMN:
         return False
-    return not (type_ == "index" and name in {VECTOR_INDEX, SQLITE_FACTS_INDEX})
+    return not (type_ == "index" and name == VECTOR_INDEX)

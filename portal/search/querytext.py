@@ -96,7 +96,36 @@ def stem(word: str) -> str:
     return base if len(base) <= 4 else base[: max(5, len(base) - 3)]
 
 
-def contains_any(text: str | None, stems: set[str]) -> bool:
-    if not text or not stems:
+def _fold(text: str) -> str:
+    if text.isascii():
+        return text.lower()
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in folded if not unicodedata.combining(ch))
+
+
+class StemMatcher:
+    """Tells whether a text has a word with one of the stems, as `stem(word) in stems` over `plain_words(text)`.
+
+    Reasons are checked on every field of a page of hits, summaries and descriptions included, so the text is not
+    split and stemmed word by word: a regular expression finds only the words that begin with a stem's first two
+    letters (which `stem` never changes), and only those are stemmed.
+    """
+
+    def __init__(self, stems: set[str]) -> None:
+        self.stems = frozenset(stems)
+        heads = sorted({re.escape(s[:2]) for s in self.stems if s})
+        self._candidates = (
+            re.compile(r"(?<![^\W_])(?:" + "|".join(heads) + r")[^\W_]*") if heads else None
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.stems)
+
+    def __call__(self, text: str | None) -> bool:
+        if not text or self._candidates is None:
+            return False
+        for match in self._candidates.finditer(_fold(text)):
+            word = match.group()
+            if word not in STOP_WORDS and stem(word) in self.stems:
+                return True
         return False
-    return any(stem(word) in stems for word in plain_words(text))

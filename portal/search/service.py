@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.geo import KM_PER_MILE, bounding_box, sql_great_circle_km
 from portal.models.trial import RECRUITING, Site, Trial, TrialCondition
-from portal.search.facets import Facet, facet_counts
-from portal.search.filters import TextMatch, filter_conditions, near_sites, visible
+from portal.search.facets import Facet, facet_lists, read_counts, search_statement
+from portal.search.filters import TextMatch, filter_conditions
 from portal.search.index import dialect_of
 from portal.search.params import SearchQuery, parse_search_args
+from portal.search.querytext import StemMatcher
 from portal.search.reasons import match_reasons
 from portal.search.suggest import did_you_mean, relax_filter
 
@@ -64,55 +64,40 @@ class SearchPage:
 def search_trials(session: Session, query: SearchQuery) -> SearchPage:
     dialect = dialect_of(session)
     text = TextMatch(dialect, query.q) if query.q else None
-    conditions = filter_conditions(dialect, query, text)
-    where = visible(conditions)
-    total = session.scalar(select(func.count()).select_from(Trial).where(*where)) or 0
+    counts = read_counts(session.execute(search_statement(dialect, query, text)).tuples())
+    total = counts.total
     pages = max(1, math.ceil(total / query.per_page))
-    hits = _page_of_hits(session, query, text, where) if total and query.page <= pages else []
     page = SearchPage(
         query=query,
-        hits=hits,
+        hits=_hits(session, query, text, counts.hit_ids),
         total=total,
         page=query.page,
         pages=pages,
-        facets=facet_counts(session, dialect, query, conditions),
+        facets=facet_lists(query, counts),
     )
     if total == 0:
         if query.q:
             page.did_you_mean = did_you_mean(session, query.q)
-        page.relax = relax_filter(session, query, conditions)
+        page.relax = relax_filter(session, query, filter_conditions(dialect, query, text))
     return page
 
 
-def _page_of_hits(
-    session: Session, query: SearchQuery, text: TextMatch | None, where: list[ColumnElement[bool]]
-) -> list[SearchHit]:
-    # Ids first, from the filter columns alone (an index covers them on SQLite), then only this page's rows.
-    statement = select(Trial.id).where(*where)
-    order: list[Any] = []
-    if query.place is not None:
-        circle = near_sites(query).subquery()
-        statement = statement.join(circle, circle.c.trial_id == Trial.id)
-        order.append(circle.c.distance_km)
-    if text is not None and not text.is_empty:
-        scored = text.hits().subquery()
-        statement = statement.join(scored, scored.c.trial_id == Trial.id)
-        order.append(scored.c.score.desc())
-    order += [Trial.last_update_posted_on.desc().nulls_last(), Trial.nct_id]
-    statement = statement.order_by(*order).offset((query.page - 1) * query.per_page).limit(query.per_page)
-    ids = list(session.scalars(statement))
-    by_id = {t.id: t for t in session.scalars(select(Trial).where(Trial.id.in_(ids)))} if ids else {}
-    trials = [by_id[trial_id] for trial_id in ids]
+def _hits(session: Session, query: SearchQuery, text: TextMatch | None, ids: list[int]) -> list[SearchHit]:
+    """The page's trials, in the order the search gave their ids."""
+    if not ids:
+        return []
+    by_id = {t.id: t for t in session.scalars(select(Trial).where(Trial.id.in_(ids)))}
+    trials = [by_id[trial_id] for trial_id in ids if trial_id in by_id]
     conditions = _conditions_of(session, ids)
     nearest = _nearest_sites(session, query, ids) if query.place is not None else {}
-    stems = text.stems() if text is not None else set()
+    has_stem = StemMatcher(text.stems() if text is not None else set())
     return [
         SearchHit(
             nct_id=t.nct_id,
             brief_title=t.brief_title,
             overall_status=t.overall_status,
             conditions=conditions.get(t.id, []),
-            reasons=match_reasons(t, conditions.get(t.id, []), stems),
+            reasons=match_reasons(t, conditions.get(t.id, []), has_stem),
             phases=list(t.phases or []),
             study_type=t.study_type,
             minimum_age_text=t.minimum_age_text,

@@ -9,7 +9,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from portal.models.trial import Trial, TrialCondition
+from portal.models.trial import SearchFacts, Trial, TrialCondition
 from portal.search.filters import visible
 from portal.search.params import DEFAULT_STATUSES, SearchQuery
 from portal.search.querytext import plain_words
@@ -25,17 +25,21 @@ _cache: dict[str, tuple[Any, list[str]]] = {}
 
 def _vocabulary(session: Session) -> list[str]:
     """Known condition names and their words, cached per process until a trial changes."""
-    version = session.execute(select(func.count(Trial.id), func.max(Trial.updated_at))).one()
+    # Counted on the narrow facts, not the wide trial rows; the latest change from the updated_at index.
+    version = (
+        session.scalar(select(func.count()).select_from(SearchFacts)),
+        session.scalar(select(func.max(Trial.updated_at))),
+    )
     key = str(session.get_bind().url)
     with _cache_lock:
         cached = _cache.get(key)
-        if cached is not None and cached[0] == tuple(version):
+        if cached is not None and cached[0] == version:
             return cached[1]
     names = session.scalars(select(TrialCondition.name_lower).distinct()).all()
     words = {w for name in names for w in plain_words(name) if len(w) >= MIN_WORD_LENGTH and w.isalpha()}
     vocabulary = sorted(set(names) | words)
     with _cache_lock:
-        _cache[key] = (tuple(version), vocabulary)
+        _cache[key] = (version, vocabulary)
     return vocabulary
 
 
@@ -62,10 +66,10 @@ def relax_filter(session: Session, query: SearchQuery, conditions: dict[str, Col
             continue
         relaxed = dict(conditions)
         if name == "status":
-            relaxed["status"] = Trial.overall_status.in_(DEFAULT_STATUSES)
+            relaxed["status"] = SearchFacts.overall_status.in_(DEFAULT_STATUSES)
         else:
             del relaxed[name]
-        count = session.scalar(select(func.count()).select_from(Trial).where(*visible(relaxed))) or 0
+        count = session.scalar(select(func.count()).select_from(SearchFacts).where(*visible(relaxed))) or 0
         if count and (best is None or count > best[0]):
             best = (count, name)
     return best[1] if best else None

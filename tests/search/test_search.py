@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from portal.admin.services import set_trial_hidden
 from portal.ctgov.ages import MINUTES_PER_YEAR, parse_age
 from portal.ctgov.importer import upsert_trial
 from portal.ctgov.record import normalise_study
@@ -261,3 +262,30 @@ def test_the_index_follows_a_reimport_and_a_deletion_in_the_same_transaction(ses
     session.rollback()
     assert ids(run(session, q="craniospinal")) == ["NCT03281889"]
     assert session.scalar(select(Trial.brief_title).where(Trial.nct_id == "NCT03281889")).startswith("Proton")
+
+
+def test_filters_and_counts_follow_a_reimport_and_an_operator_hiding_a_trial(session: Session) -> None:
+    """What searches filter and count by is a copy of the trial's columns: it must never go stale."""
+    nct_id = "NCT03281889"
+    assert nct_id in ids(run(session, status="RECRUITING"))
+    study = json.loads((DEMO_TRIALS / f"{nct_id}.json").read_text())
+    study = study["studies"][0] if "studies" in study else study
+    protocol = study["protocolSection"]
+    protocol["statusModule"]["overallStatus"] = "COMPLETED"
+    protocol["statusModule"]["lastUpdatePostDateStruct"] = {"date": "2031-01-01"}
+    protocol["eligibilityModule"]["minimumAge"] = "90 Years"
+    protocol["eligibilityModule"].pop("maximumAge", None)
+    assert upsert_trial(session, normalise_study(study)) == "updated"
+    assert nct_id not in ids(run(session, status="RECRUITING"))
+    completed = run(session, status="COMPLETED", age="95")
+    assert nct_id in ids(completed)
+    assert dict((code, n) for code, _, n in completed.facets["status"])["COMPLETED"] == completed.total
+    assert nct_id not in ids(run(session, status="COMPLETED", age="40"))
+
+    before = run(session, status=ALL_STATUSES)
+    set_trial_hidden(session, nct_id, True)
+    hidden = run(session, status=ALL_STATUSES)
+    assert nct_id not in ids(hidden) and hidden.total == before.total - 1
+    assert sum(n for _, _, n in hidden.facets["status"]) == hidden.total
+    set_trial_hidden(session, nct_id, False)
+    assert nct_id in ids(run(session, status=ALL_STATUSES))
