@@ -1,8 +1,9 @@
 """Search facts: a narrow row per trial with what searches filter, count and order by (and, on PostgreSQL, the
 weighted tsvector, moved off the wide trial row); sites indexed with their trial for the distance search.
 
-The facts are copied from the trials already imported. On SQLite the covering index of trials this replaces is
-dropped; on PostgreSQL trials.search_vector and its GIN index move to search_facts.
+The facts are copied from the trials already imported, phases as bits. On SQLite the covering index of trials this
+replaces is dropped; on PostgreSQL trials.search_vector and its GIN index move to search_facts, with a smaller
+rank_vector beside it: the same vector's lexemes weighted A and B, which the score reads.
 
 Revision ID: d4e5f6071829
 Revises: c3d4e5f60718
@@ -21,13 +22,12 @@ branch_labels = None
 depends_on = None
 
 JSON_TYPE = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
-# As in portal.models.trial.SEARCH_FACT_COLUMNS (copied, so this migration never changes when that does).
+# As in portal.models.trial.SEARCH_FACT_COLUMNS and PHASES (copied, so this migration never changes when they do).
 COPIED = (
     "nct_id",
     "overall_status",
     "hidden",
     "study_type",
-    "phases",
     "sex",
     "minimum_age_minutes",
     "maximum_age_minutes",
@@ -35,6 +35,7 @@ COPIED = (
     "countries",
     "last_update_posted_on",
 )
+PHASES = ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA")
 HIDDEN_TRIGGER = "trials_hidden_to_search_facts"
 OLD_SQLITE_INDEX = "ix_trials_search_facts"
 OLD_SQLITE_INDEX_COLUMNS = (
@@ -61,7 +62,7 @@ def upgrade() -> None:
         sa.Column("overall_status", sa.String(length=40), nullable=False),
         sa.Column("hidden", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("study_type", sa.String(length=40), nullable=True),
-        sa.Column("phases", JSON_TYPE, nullable=False),
+        sa.Column("phase_mask", sa.Integer(), server_default="0", nullable=False),
         sa.Column("sex", sa.String(length=10), nullable=True),
         sa.Column("minimum_age_minutes", sa.Integer(), nullable=True),
         sa.Column("maximum_age_minutes", sa.Integer(), nullable=True),
@@ -75,16 +76,23 @@ def upgrade() -> None:
     )
     columns = ", ".join(COPIED)
     if postgres:
-        op.execute("ALTER TABLE search_facts ADD COLUMN search_vector tsvector")
+        has_phase = "phases @> '[\"{}\"]'::jsonb"
+    else:
+        has_phase = "EXISTS (SELECT 1 FROM json_each(phases) WHERE value = '{}')"
+    mask = " + ".join(f"(CASE WHEN {has_phase.format(code)} THEN {1 << bit} ELSE 0 END)" for bit, code in enumerate(PHASES))
+    if postgres:
+        op.execute("ALTER TABLE search_facts ADD COLUMN search_vector tsvector, ADD COLUMN rank_vector tsvector")
         op.execute(
-            f"INSERT INTO search_facts (trial_id, {columns}, search_vector) "  # noqa: S608
-            f"SELECT id, {columns}, search_vector FROM trials"
+            f"INSERT INTO search_facts (trial_id, {columns}, phase_mask, search_vector, rank_vector) "  # noqa: S608
+            f"SELECT id, {columns}, {mask}, search_vector, ts_filter(search_vector, '{{a,b}}') FROM trials"
         )
         op.execute("CREATE INDEX ix_search_facts_search_vector ON search_facts USING gin (search_vector)")
         op.execute("DROP INDEX IF EXISTS ix_trials_search_vector")
         op.execute("ALTER TABLE trials DROP COLUMN search_vector")
     else:
-        op.execute(f"INSERT INTO search_facts (trial_id, {columns}) SELECT id, {columns} FROM trials")  # noqa: S608
+        op.execute(
+            f"INSERT INTO search_facts (trial_id, {columns}, phase_mask) SELECT id, {columns}, {mask} FROM trials"  # noqa: S608
+        )
         op.execute(f"DROP INDEX IF EXISTS {OLD_SQLITE_INDEX}")
     op.create_index(op.f("ix_search_facts_overall_status"), "search_facts", ["overall_status"], unique=False)
     # The importer writes the facts with the index; an operator hides a trial on the trial row, so a trigger

@@ -13,6 +13,16 @@ from portal.models.base import Base, JSONType, TimestampMixin, UTCDateTime, utcn
 # Statuses in which a trial takes people: entering one makes a trial new, and only these take contact requests.
 OPEN_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING")
 RECRUITING = "RECRUITING"
+# ClinicalTrials.gov's phase codes. SearchFacts keeps a trial's phases as the bits of phase_mask, in this order.
+PHASES = ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA")
+
+
+def phase_bit(code: str) -> int:
+    return 1 << PHASES.index(code)
+
+
+def phase_mask(phases: list[str] | None) -> int:
+    return sum(phase_bit(code) for code in set(phases or []) if code in PHASES)
 
 
 class Trial(TimestampMixin, Base):
@@ -148,9 +158,10 @@ class Site(TimestampMixin, Base):
 class SearchFacts(Base):
     """What the search filters, counts and orders by, one narrow row per trial (see portal.search.index).
 
-    A copy of a few trial columns, written with the search index in the importer's transaction (and when an
-    operator hides or shows a trial), because the trial rows are wide: a search that reads them for thousands of
-    matches is slow on both databases. On PostgreSQL the weighted `search_vector` lives here too, outside the ORM.
+    A copy of a few trial columns, written with the search index in the importer's transaction (and, by a
+    trigger, when an operator hides or shows a trial), because the trial rows are wide: a search that reads them
+    for thousands of matches is slow on both databases. On PostgreSQL the weighted `search_vector` and the smaller
+    `rank_vector` live here too, outside the ORM.
     """
 
     __tablename__ = "search_facts"
@@ -160,7 +171,8 @@ class SearchFacts(Base):
     overall_status: Mapped[str] = mapped_column(String(40), index=True)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     study_type: Mapped[str | None] = mapped_column(String(40))
-    phases: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # The trial's phases as bits (see PHASES): a filter or a count is then integer arithmetic, not JSON.
+    phase_mask: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sex: Mapped[str | None] = mapped_column(String(10))
     minimum_age_minutes: Mapped[int | None] = mapped_column(Integer)
     maximum_age_minutes: Mapped[int | None] = mapped_column(Integer)
@@ -169,13 +181,12 @@ class SearchFacts(Base):
     last_update_posted_on: Mapped[date | None] = mapped_column(Date)
 
 
-# The columns SearchFacts copies from Trial, by the same names.
+# The columns SearchFacts copies from Trial, by the same names (and phase_mask, from Trial.phases).
 SEARCH_FACT_COLUMNS = (
     "nct_id",
     "overall_status",
     "hidden",
     "study_type",
-    "phases",
     "sex",
     "minimum_age_minutes",
     "maximum_age_minutes",

@@ -17,19 +17,20 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     String,
-    case,
+    and_,
     cast,
     func,
     literal,
     null,
+    or_,
     select,
     true,
     union_all,
 )
 
-from portal.models.trial import SearchFacts
-from portal.search.filters import FACETED, TextMatch, fact_conditions, json_values, near_sites, sex_condition
-from portal.search.params import PHASES, SEXES, SearchQuery
+from portal.models.trial import PHASES, SearchFacts, phase_bit
+from portal.search.filters import FACETED, TextMatch, fact_conditions, json_values, near_sites
+from portal.search.params import SEXES, SearchQuery
 from portal.trials.presenters import SEX_LABELS, STATUS_LABELS, STUDY_TYPE_LABELS, phase_label
 
 TOP_COUNTRIES = 10
@@ -40,27 +41,38 @@ Facet = list[tuple[str, str, int]]
 
 
 def matching_rows(dialect: str, query: SearchQuery, text: TextMatch | None) -> CTE:
-    """The visible trials the text, the place, the age and healthy volunteers select, as a CTE of facts rows."""
+    """The visible trials the text, the place, the age and healthy volunteers select, as a CTE of facts rows,
+    with a score (text) and the nearest site's distance (place)."""
     facts = SearchFacts
-    statement = select(
+    columns = [
         facts.trial_id,
         facts.nct_id,
         facts.overall_status,
         facts.study_type,
-        facts.phases,
+        facts.phase_mask,
         facts.sex,
         facts.countries,
         facts.last_update_posted_on,
-    ).where(facts.hidden.is_(False))
-    conditions = fact_conditions(dialect, query, SearchFacts.__table__.c)
-    statement = statement.where(*(c for name, c in conditions.items() if name not in FACETED))
+    ]
+    conditions = fact_conditions(dialect, query, facts.__table__.c)
+    statement = select(*columns).where(
+        facts.hidden.is_(False), *(c for name, c in conditions.items() if name not in FACETED)
+    )
     narrowed = False
     if text is not None and not text.is_empty:
-        statement = text.narrow(statement)
+        # Only trials that pass every filter are scored: the page is made of them alone.
+        statement = text.narrow(statement, and_(*(c for name, c in conditions.items() if name in FACETED)))
         narrowed = True
     if query.place is not None:
+        if narrowed and dialect == "sqlite":
+            # Kept apart: SQLite would otherwise run the whole MATCH again for every row of the place's join.
+            scored = statement.cte("scored").prefix_with("MATERIALIZED")
+            statement = select(*scored.c)
+            key = scored.c.trial_id
+        else:
+            key = facts.trial_id
         circle = near_sites(query).subquery("circle")
-        statement = statement.join(circle, circle.c.trial_id == facts.trial_id).add_columns(circle.c.distance_km)
+        statement = statement.join(circle, circle.c.trial_id == key).add_columns(circle.c.distance_km)
         narrowed = True
     # Narrowed, the set is small and read by every branch: worth keeping. Otherwise it is every trial, and each
     # branch reads the table with its own filters.
@@ -77,35 +89,40 @@ def _row(kind: str, value: Any, n: Any, ordinal: Any = None) -> list[Any]:
     ]
 
 
+def _codes(name: str, codes: dict[str, Any]) -> Any:
+    """A small table of (code, bit) rows, so one pass over a set counts every value of a facet."""
+    rows = (select(literal(code, String).label("code"), literal(bit).label("bit")) for code, bit in codes.items())
+    return union_all(*rows).subquery(name)
+
+
 def search_statement(dialect: str, query: SearchQuery, text: TextMatch | None) -> Select[Any]:
     """Rows of (kind, value, n, ordinal): kind "hit" (n a trial id, in page order), "total", or a facet name."""
     rows = matching_rows(dialect, query, text)
-    c = rows.c
-    wanted = fact_conditions(dialect, query, c, faceted_only=True)
+    has_text = text is not None and not text.is_empty
+    wanted = fact_conditions(dialect, query, rows.c, faceted_only=True)
+    # The rows that pass every filter: the page, the total, and every facet whose own filter is not in use.
+    passing = select(*rows.c).where(*wanted.values()).cte("passing").prefix_with("MATERIALIZED")
 
-    def kept(leave_out: str | None = None) -> list[ColumnElement[bool]]:
-        return [cond for name, cond in wanted.items() if name != leave_out]
+    def counted(leave_out: str) -> tuple[Any, list[ColumnElement[bool]]]:
+        """Where a facet counts from: every filter kept but its own."""
+        if leave_out not in wanted:
+            return passing, []
+        return rows, [cond for name, cond in wanted.items() if name != leave_out]
 
     # The page in order: distance, score, latest update, NCT ID. The row numbers are taken over the page alone.
-    keys: list[Any] = [c.trial_id]
-    if query.place is not None:
-        keys.append(c.distance_km)
-    if text is not None and not text.is_empty:
-        keys.append(c.score)
-    keys += [c.last_update_posted_on, c.nct_id]
-
     def ordering(columns: Any) -> list[Any]:
         order: list[Any] = []
         if query.place is not None:
             order.append(columns.distance_km)
-        if text is not None and not text.is_empty:
+        if has_text:
             order.append(columns.score.desc())
         return [*order, columns.last_update_posted_on.desc().nulls_last(), columns.nct_id]
 
+    p = passing.c
+    keys = [p.trial_id, *([p.distance_km] if query.place is not None else []), *([p.score] if has_text else [])]
     ranked = (
-        select(*keys)
-        .where(*kept())
-        .order_by(*ordering(c))
+        select(*keys, p.last_update_posted_on, p.nct_id)
+        .order_by(*ordering(p))
         .offset((query.page - 1) * query.per_page)
         .limit(query.per_page)
         .subquery("ranked")
@@ -113,37 +130,51 @@ def search_statement(dialect: str, query: SearchQuery, text: TextMatch | None) -
     page = select(ranked.c.trial_id, func.row_number().over(order_by=ordering(ranked.c)).label("ordinal")).subquery(
         "page"
     )
-    phases = json_values(dialect, c.phases)
-    countries = json_values(dialect, c.countries)
+    branches: list[Any] = [
+        select(*_row("hit", None, page.c.trial_id, page.c.ordinal)),
+        select(*_row("total", None, func.count())).select_from(passing),
+    ]
+
+    source, where = counted("status")
+    branches.append(
+        select(*_row("status", source.c.overall_status, func.count())).where(*where).group_by(source.c.overall_status)
+    )
+    source, where = counted("phase")
+    phases = _codes("phase_bits", {code: phase_bit(code) for code in PHASES})
+    branches.append(
+        select(*_row("phase", phases.c.code, func.count()))
+        .select_from(source)
+        .join(phases, source.c.phase_mask.op("&")(phases.c.bit) != 0)
+        .where(*where)
+        .group_by(phases.c.code)
+    )
+    source, where = counted("sex")
+    sexes = _codes("sexes", dict.fromkeys(SEXES, 0))
+    branches.append(
+        select(*_row("sex", sexes.c.code, func.count()))
+        .select_from(source)
+        .join(sexes, or_(source.c.sex.is_(None), source.c.sex == "ALL", source.c.sex == sexes.c.code))
+        .where(*where)
+        .group_by(sexes.c.code)
+    )
+    source, where = counted("type")
+    branches.append(
+        select(*_row("type", source.c.study_type, func.count())).where(*where).group_by(source.c.study_type)
+    )
+    source, where = counted("country")
+    countries = json_values(dialect, source.c.countries)
     country_count = func.count().label("n")
     top_countries = (
         select(countries.c.value.label("value"), country_count)
-        .select_from(rows)
+        .select_from(source)
         .join(countries, true())
-        .where(*kept("country"))
+        .where(*where)
         .group_by(countries.c.value)
         .order_by(country_count.desc(), countries.c.value)
         .limit(TOP_COUNTRIES)
         .subquery("top_countries")
     )
-    branches = [
-        select(*_row("hit", None, page.c.trial_id, page.c.ordinal)),
-        select(*_row("total", None, func.count())).select_from(rows).where(*kept()),
-        select(*_row("status", c.overall_status, func.count())).where(*kept("status")).group_by(c.overall_status),
-        select(*_row("phase", phases.c.value, func.count()))
-        .select_from(rows)
-        .join(phases, true())
-        .where(*kept("phase"))
-        .group_by(phases.c.value),
-        *(
-            select(*_row("sex", literal(sex, String), func.sum(case((sex_condition(c, sex), 1), else_=0))))
-            .select_from(rows)
-            .where(*kept("sex"))
-            for sex in SEXES
-        ),
-        select(*_row("type", c.study_type, func.count())).where(*kept("type")).group_by(c.study_type),
-        select(*_row("country", top_countries.c.value, top_countries.c.n)),
-    ]
+    branches.append(select(*_row("country", top_countries.c.value, top_countries.c.n)))
     return union_all(*branches).subquery("search").select()
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select, type_coerce
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, null, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import aliased
 
 from portal.ctgov.ages import MINUTES_PER_YEAR
 from portal.geo import bounding_box, sql_great_circle_km
-from portal.models.trial import RECRUITING, SearchFacts, Site
-from portal.search.index import matching_ids, pg_text_match
+from portal.models.trial import RECRUITING, SearchFacts, Site, phase_mask
+from portal.search.index import fts_table, matching_ids, pg_text_match, sqlite_text_match
 from portal.search.params import SearchQuery
 from portal.search.querytext import ParsedText, fts5_query, parse_text, stem
 from portal.search.synonyms import expand_query, expand_terms
@@ -59,13 +59,15 @@ class TextMatch:
         """SELECT trial_id[, score] of the trials the text matches."""
         return matching_ids(self.dialect, fts5_query(self.parsed, self.expansions), self.texts, with_score)
 
-    def narrow(self, statement: Select[Any]) -> Select[Any]:
-        """A SELECT from search_facts kept to the trials the text matches, with their `score` added."""
+    def narrow(self, statement: Select[Any], scored_when: ColumnElement[bool]) -> Select[Any]:
+        """A SELECT from search_facts kept to the trials the text matches, with a `score` for those `scored_when`
+        holds for (NULL for the others): the page needs no more, and scoring is the costly part of a broad query."""
         if self.dialect == "postgresql":
-            match, score = pg_text_match(self.texts)  # the vector is a column of search_facts
-            return statement.where(match).add_columns(score.label("score"))
-        scored = self.hits().subquery("scored")
-        return statement.join(scored, scored.c.trial_id == SearchFacts.trial_id).add_columns(scored.c.score)
+            match, score = pg_text_match(self.texts)  # the vectors are columns of search_facts
+        else:
+            match, score = sqlite_text_match(fts5_query(self.parsed, self.expansions))
+            statement = statement.join(fts_table, fts_table.c.rowid == SearchFacts.trial_id)
+        return statement.where(match).add_columns(case((scored_when, score), else_=null()).label("score"))
 
     def stems(self) -> set[str]:
         words = self.parsed.words() + [w for p in self.expansions for w in p.words()]
@@ -107,7 +109,7 @@ def fact_conditions(
     search_facts table's columns, or those of a selection of its rows."""
     conditions: dict[str, ColumnElement[bool]] = {"status": facts.overall_status.in_(query.statuses)}
     if query.phases:
-        conditions["phase"] = or_(*(json_contains(dialect, facts.phases, p) for p in query.phases))
+        conditions["phase"] = facts.phase_mask.op("&")(phase_mask(list(query.phases))) != 0
     if query.age is not None and not faceted_only:
         minutes = query.age * MINUTES_PER_YEAR
         conditions["age"] = and_(

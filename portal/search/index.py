@@ -17,24 +17,33 @@ from sqlalchemy import ColumnElement, Select, column, func, literal_column, sele
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from portal.models.trial import SEARCH_FACT_COLUMNS, SearchFacts, Trial
+from portal.models.trial import SEARCH_FACT_COLUMNS, SearchFacts, Trial, phase_mask
 
 FTS_TABLE = "trial_search"
 FACTS_TABLE = "search_facts"
-# PostgreSQL only: the weighted tsvector, a column of search_facts kept outside the ORM.
+# PostgreSQL only: the weighted tsvector, a column of search_facts kept outside the ORM, and a smaller one of the
+# fields weighted A and B (conditions, titles, treatments, sponsor), the only ones the score reads: ranking
+# thousands of matches on the whole text (summary and description too) costs more than the rest of a search.
 VECTOR_COLUMN = "search_vector"
+RANK_VECTOR_COLUMN = "rank_vector"
+RANKED_FIELDS = ("conditions", "titles", "others")
 VECTOR_INDEX = "ix_search_facts_search_vector"
 # FTS5 column order; bm25 weights in the same order: conditions and titles outrank the description.
 FTS_COLUMNS = ("conditions", "titles", "others", "summary", "description")
 BM25_WEIGHTS = (10.0, 8.0, 4.0, 2.0, 1.0)
-# PostgreSQL weight letters for the same fields, and ts_rank_cd weights for {D, C, B, A}.
+# PostgreSQL weight letters for the same fields, and ts_rank weights for {D, C, B, A}. ts_rank, not ts_rank_cd:
+# cover density costs about five times as much per matching trial with the ORed synonym queries, and a broad
+# query matches thousands.
 PG_WEIGHTS = {"conditions": "A", "titles": "A", "others": "B", "summary": "C", "description": "D"}
 PG_RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
 
-_fts = table(FTS_TABLE, column("rowid"), column(FTS_TABLE))
+fts_table = table(FTS_TABLE, column("rowid"), column(FTS_TABLE))
 # search_facts with the vector column the ORM does not know, for writing it.
 _pg_facts = table(
-    FACTS_TABLE, *(column(c.name, c.type) for c in SearchFacts.__table__.columns), column(VECTOR_COLUMN)
+    FACTS_TABLE,
+    *(column(c.name, c.type) for c in SearchFacts.__table__.columns),
+    column(VECTOR_COLUMN),
+    column(RANK_VECTOR_COLUMN),
 )
 
 
@@ -70,12 +79,12 @@ def dialect_of(session: Session) -> str:
 
 
 def _facts_of(trial: Trial) -> dict[str, Any]:
-    return {name: getattr(trial, name) for name in SEARCH_FACT_COLUMNS}
+    return {**{name: getattr(trial, name) for name in SEARCH_FACT_COLUMNS}, "phase_mask": phase_mask(trial.phases)}
 
 
-def _pg_vector(fields: dict[str, str]) -> ColumnElement[Any]:
+def _pg_vector(fields: dict[str, str], names: tuple[str, ...] = FTS_COLUMNS) -> ColumnElement[Any]:
     vector: ColumnElement[Any] | None = None
-    for name in FTS_COLUMNS:
+    for name in names:
         part = func.setweight(func.to_tsvector("english", fields[name]), literal_column(f"'{PG_WEIGHTS[name]}'"))
         vector = part if vector is None else vector.op("||")(part)
     assert vector is not None
@@ -88,7 +97,7 @@ def index_trial(session: Session, trial: Trial, document: SearchDocument) -> Non
     fields = document.fields()
     if dialect_of(session) == "postgresql":
         # One row version per import: the facts and the vector in the same statement.
-        values = {**facts, VECTOR_COLUMN: _pg_vector(fields)}
+        values = {**facts, VECTOR_COLUMN: _pg_vector(fields), RANK_VECTOR_COLUMN: _pg_vector(fields, RANKED_FIELDS)}
         insert = postgresql.insert(_pg_facts).values(trial_id=trial.id, **values)
         update_set = {name: insert.excluded[name] for name in values}
         session.execute(insert.on_conflict_do_update(index_elements=["trial_id"], set_=update_set))
@@ -107,11 +116,19 @@ def index_trial(session: Session, trial: Trial, document: SearchDocument) -> Non
 def pg_text_match(pg_texts: list[str]) -> tuple[ColumnElement[bool], ColumnElement[float]]:
     """PostgreSQL: the match on search_facts' vector and its score; the texts are ORed."""
     vector = literal_column(f"{FACTS_TABLE}.{VECTOR_COLUMN}")
+    rank_vector = literal_column(f"{FACTS_TABLE}.{RANK_VECTOR_COLUMN}")
     tsquery: ColumnElement[Any] = func.websearch_to_tsquery("english", pg_texts[0])
     for extra in pg_texts[1:]:
         tsquery = tsquery.op("||")(func.websearch_to_tsquery("english", extra))
-    score = func.ts_rank_cd(literal_column(f"'{PG_RANK_WEIGHTS}'"), vector, tsquery)
+    score = func.ts_rank(literal_column(f"'{PG_RANK_WEIGHTS}'"), rank_vector, tsquery)
     return vector.op("@@")(tsquery), score
+
+
+def sqlite_text_match(fts_query: str) -> tuple[ColumnElement[bool], ColumnElement[float]]:
+    """SQLite: the MATCH on the FTS5 table and its score (bm25 is lower for better matches, so negated)."""
+    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+    score = -literal_column(f"bm25({FTS_TABLE}, {weights})")
+    return literal_column(FTS_TABLE).op("MATCH")(fts_query), score
 
 
 def matching_ids(dialect: str, fts_query: str, pg_texts: list[str], with_score: bool = True) -> Select[Any]:
@@ -119,19 +136,17 @@ def matching_ids(dialect: str, fts_query: str, pg_texts: list[str], with_score: 
     if dialect == "postgresql":
         match, score = pg_text_match(pg_texts)
         trial_id = SearchFacts.trial_id.label("trial_id")
-        columns = [trial_id, score.label("score")] if with_score else [trial_id]
-        return select(*columns).where(match)
-    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-    # bm25() is lower for better matches.
-    score = -literal_column(f"bm25({FTS_TABLE}, {weights})")
-    columns = [_fts.c.rowid.label("trial_id"), score.label("score")] if with_score else [_fts.c.rowid.label("trial_id")]
-    return select(*columns).where(literal_column(FTS_TABLE).op("MATCH")(fts_query))
+    else:
+        match, score = sqlite_text_match(fts_query)
+        trial_id = fts_table.c.rowid.label("trial_id")
+    columns = [trial_id, score.label("score")] if with_score else [trial_id]
+    return select(*columns).where(match)
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
     """Hide the dialect-specific index from Alembic's comparison: it lives outside the ORM metadata on purpose."""
     if type_ == "table" and name is not None and name.startswith(FTS_TABLE):
         return False
-    if type_ == "column" and name == VECTOR_COLUMN:
+    if type_ == "column" and name in {VECTOR_COLUMN, RANK_VECTOR_COLUMN}:
         return False
     return not (type_ == "index" and name == VECTOR_INDEX)

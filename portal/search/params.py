@@ -8,6 +8,7 @@ from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from portal.geo import MAX_PLACE_QUERY, Place, resolve_place
+from portal.models.trial import PHASES
 from portal.trials.presenters import STATUS_LABELS, STUDY_TYPE_LABELS
 
 MAX_QUERY = 200
@@ -16,7 +17,6 @@ MAX_AGE = 120
 MAX_WITHIN = 500
 MAX_PAGE = 10_000
 DEFAULT_STATUSES = ("RECRUITING",)
-PHASES = ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA")
 SEXES = ("FEMALE", "MALE")
 UNITS = ("mi", "km")
 DEFAULT_WITHIN = 50

@@ -7,6 +7,7 @@ same trials for the same words.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -96,11 +97,20 @@ def stem(word: str) -> str:
     return base if len(base) <= 4 else base[: max(5, len(base) - 3)]
 
 
+@functools.cache
+def _bmp_combining_marks() -> dict[int, None]:
+    """Every combining code point of the Basic Multilingual Plane, as a str.translate table that deletes them."""
+    return {code: None for code in range(0x10000) if unicodedata.combining(chr(code))}
+
+
 def _fold(text: str) -> str:
+    """Lower case without accents, as plain_words reads a text, in C rather than character by character."""
     if text.isascii():
         return text.lower()
     folded = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in folded if not unicodedata.combining(ch))
+    if max(folded) > "\uffff":
+        return "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return folded.translate(_bmp_combining_marks())
 
 
 class StemMatcher:

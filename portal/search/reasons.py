@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import islice
 
 from flask_babel import gettext
 
@@ -14,27 +15,36 @@ MAX_PER_KIND = 2
 
 
 def match_reasons(trial: Trial, conditions: list[str], has_stem: StemMatcher) -> list[str]:
-    """Plain-language reasons, the strongest first: conditions, title, keywords, MeSH terms, treatments, text."""
+    """Plain-language reasons, the strongest first: conditions, title, keywords, MeSH terms, treatments, text.
+
+    Fields are checked in that order, and no further once MAX_REASONS are found.
+    """
     if not has_stem:
         return []
     reasons: list[str] = []
 
-    def listed(values: list[str], label: Callable[[str], str]) -> None:
-        reasons.extend(label(v) for v in [v for v in values if has_stem(v)][:MAX_PER_KIND])
+    def listed(values: list[str], label: Callable[[str], str]) -> bool:
+        """Adds up to MAX_PER_KIND of the values that match; True when there are enough reasons."""
+        reasons.extend(label(v) for v in islice((v for v in values if has_stem(v)), MAX_PER_KIND))
+        return len(reasons) >= MAX_REASONS
+
+    def add(found: bool, label: Callable[[], str]) -> bool:
+        if found:
+            reasons.append(label())
+        return len(reasons) >= MAX_REASONS
 
     listed(conditions, lambda v: gettext("Condition: %(value)s", value=v))
-    if has_stem(trial.brief_title) or has_stem(trial.official_title):
-        reasons.append(gettext("Title"))
-    listed(list(trial.keywords or []), lambda v: gettext("Keyword: %(value)s", value=v))
-    if not any(has_stem(c) for c in conditions):
-        listed(list(trial.mesh_terms or []), lambda v: gettext("Medical term: %(value)s", value=v))
-    listed(list(trial.interventions or []), lambda v: gettext("Treatment: %(value)s", value=v))
-    if has_stem(trial.sponsor):
-        reasons.append(gettext("Sponsor: %(value)s", value=trial.sponsor))
-    if has_stem(trial.nct_id):
-        reasons.append(gettext("Trial number"))
-    if has_stem(trial.brief_summary):
-        reasons.append(gettext("Summary"))
-    elif has_stem(trial.detailed_description):
-        reasons.append(gettext("Description"))
+    condition_matched = bool(reasons)
+    done = add(has_stem(trial.brief_title) or has_stem(trial.official_title), lambda: gettext("Title"))
+    done = done or listed(list(trial.keywords or []), lambda v: gettext("Keyword: %(value)s", value=v))
+    if not done and not condition_matched:
+        done = listed(list(trial.mesh_terms or []), lambda v: gettext("Medical term: %(value)s", value=v))
+    done = done or listed(list(trial.interventions or []), lambda v: gettext("Treatment: %(value)s", value=v))
+    done = done or add(has_stem(trial.sponsor), lambda: gettext("Sponsor: %(value)s", value=trial.sponsor))
+    done = done or add(has_stem(trial.nct_id), lambda: gettext("Trial number"))
+    if not done:
+        if has_stem(trial.brief_summary):
+            reasons.append(gettext("Summary"))
+        elif has_stem(trial.detailed_description):
+            reasons.append(gettext("Description"))
     return reasons[:MAX_REASONS] or [gettext("Related words")]

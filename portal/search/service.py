@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from portal.geo import KM_PER_MILE, bounding_box, sql_great_circle_km
@@ -20,6 +21,8 @@ from portal.search.params import SearchQuery, parse_search_args
 from portal.search.querytext import StemMatcher
 from portal.search.reasons import match_reasons
 from portal.search.suggest import did_you_mean, relax_filter
+
+SEARCH_WORK_MEM = "32MB"
 
 __all__ = ["NearestSite", "SearchHit", "SearchPage", "SearchQuery", "parse_search_args", "search_trials"]
 
@@ -64,6 +67,9 @@ class SearchPage:
 def search_trials(session: Session, query: SearchQuery) -> SearchPage:
     dialect = dialect_of(session)
     text = TextMatch(dialect, query.q) if query.q else None
+    if dialect == "postgresql":
+        # The set a broad query selects (tens of thousands of facts rows) is kept in memory, not spilled to disk.
+        session.execute(sql_text(f"SET LOCAL work_mem = '{SEARCH_WORK_MEM}'"))
     counts = read_counts(session.execute(search_statement(dialect, query, text)).tuples())
     total = counts.total
     pages = max(1, math.ceil(total / query.per_page))
