@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import aliased
 
 from portal.ctgov.ages import MINUTES_PER_YEAR
+from portal.ctgov.terms import singular
 from portal.geo import bounding_box, sql_great_circle_km
 from portal.models.trial import RECRUITING, SearchFacts, Site, phase_mask
 from portal.search.index import fts_table, matching_ids, pg_text_match, sqlite_text_match
@@ -41,15 +42,41 @@ def synonym_queries(text: str) -> list[str]:
     return expand_query(text) or expand_terms(text.casefold())
 
 
+def _plain_words_of(parsed: ParsedText) -> frozenset[str] | None:
+    """The words of a text that is only words, all required (no phrases, no `or`); None for any other text."""
+    if any(len(group) != 1 or len(group[0]) != 1 for group in parsed.groups):
+        return None
+    return frozenset(singular(group[0][0]) for group in parsed.groups)
+
+
+def _without_redundant(
+    parsed: ParsedText, expansions: list[tuple[str, ParsedText]]
+) -> list[tuple[str, ParsedText]]:
+    """The expansions that can find a trial the others cannot: "diabetes mellitus" adds nothing to "diabetes" (every
+    trial with both words has the first), but each alternative costs the full-text engine, and scoring, time."""
+    seen = [words] if (words := _plain_words_of(parsed)) is not None else []
+    candidates = [(i, text, alt, _plain_words_of(alt)) for i, (text, alt) in enumerate(expansions) if not alt.is_empty]
+    kept = []
+    # The fewest words first, so a shorter alternative makes its longer forms redundant whatever their order.
+    for i, text, alternative, words in sorted(candidates, key=lambda c: len(c[3]) if c[3] is not None else 0):
+        if words is not None:
+            if any(earlier <= words for earlier in seen):
+                continue
+            seen.append(words)
+        kept.append((i, text, alternative))
+    return [(text, alternative) for _, text, alternative in sorted(kept, key=lambda k: k[0])]
+
+
 class TextMatch:
     """What the search box asks for, with its synonym expansions, for one dialect."""
 
     def __init__(self, dialect: str, text: str) -> None:
         self.parsed = parse_text(text)
         expansions = [] if self.parsed.is_empty else synonym_queries(text)[:MAX_EXPANSIONS]
-        self.expansions: list[ParsedText] = [p for p in (parse_text(e) for e in expansions) if not p.is_empty]
+        kept = _without_redundant(self.parsed, [(e, parse_text(e)) for e in expansions])
+        self.expansions: list[ParsedText] = [parsed for _, parsed in kept]
         self.dialect = dialect
-        self.texts = [text, *expansions]
+        self.texts = [text, *(e for e, _ in kept)]
 
     @property
     def is_empty(self) -> bool:

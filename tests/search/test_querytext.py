@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from portal.search.filters import TextMatch
 from portal.search.querytext import StemMatcher, plain_words, stem
 
 
@@ -32,3 +33,14 @@ def test_stem_matcher_examples() -> None:
     assert not has_stem("prediabetes screening")  # a word inside another word is not a match
     assert not has_stem(None) and not StemMatcher(set())("diabetes")
     assert StemMatcher({stem("oedeme")})("Œdème after surgery") is slow_check("Œdème after surgery", {stem("oedeme")})
+
+
+def test_synonym_alternatives_that_add_no_trial_are_left_out() -> None:
+    """"diabetes mellitus" finds only trials "diabetes" finds: searching for it too costs time and adds nothing."""
+    assert TextMatch("sqlite", "diabetes").texts == ["diabetes"]
+    texts = TextMatch("sqlite", "type 2 diabetes").texts
+    assert "type ii diabetes" in texts and "type ii diabetes mellitus" not in texts
+    word_sets = [set(plain_words(t)) for t in texts]
+    assert not any(a <= b for i, a in enumerate(word_sets) for j, b in enumerate(word_sets) if i != j)
+    # A phrase or an `or` is not a plain set of words: its alternatives stay.
+    assert len(TextMatch("sqlite", '"heart attack" or stroke').texts) > 1
