@@ -2,8 +2,9 @@
 
 The text match and the distance are the costly parts of a search, so they are evaluated once: the trials they
 select (with the age and healthy-volunteer filters, which no facet leaves out) become one materialised set of
-narrow search-facts rows, with each trial's score and distance. The total, the page and each facet are then
-counted from that set: a facet with every filter kept but its own.
+narrow search-facts rows, with each trial's distance, and a score for those that pass every filter. A second set
+holds the rows that pass every filter: the total, the page and each facet whose own filter is not in use are read
+from it; a facet whose filter is in use counts the first set with every other filter kept.
 """
 
 from __future__ import annotations
