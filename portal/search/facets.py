@@ -23,14 +23,13 @@ from sqlalchemy import (
     func,
     literal,
     null,
-    or_,
     select,
     true,
     union_all,
 )
 
 from portal.models.trial import PHASES, SearchFacts, phase_bit
-from portal.search.filters import FACETED, TextMatch, fact_conditions, json_values, near_sites
+from portal.search.filters import FACETED, TextMatch, fact_conditions, json_values, near_sites, sex_condition
 from portal.search.params import SEXES, SearchQuery
 from portal.trials.presenters import SEX_LABELS, STATUS_LABELS, STUDY_TYPE_LABELS, phase_label
 
@@ -154,7 +153,7 @@ def search_statement(dialect: str, query: SearchQuery, text: TextMatch | None) -
     branches.append(
         select(*_row("sex", sexes.c.code, func.count()))
         .select_from(source)
-        .join(sexes, or_(source.c.sex.is_(None), source.c.sex == "ALL", source.c.sex == sexes.c.code))
+        .join(sexes, sex_condition(source.c, sexes.c.code))
         .where(*where)
         .group_by(sexes.c.code)
     )

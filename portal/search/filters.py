@@ -82,9 +82,9 @@ class TextMatch:
     def is_empty(self) -> bool:
         return self.parsed.is_empty
 
-    def hits(self, with_score: bool = True) -> Select[Any]:
-        """SELECT trial_id[, score] of the trials the text matches."""
-        return matching_ids(self.dialect, fts5_query(self.parsed, self.expansions), self.texts, with_score)
+    def hits(self) -> Select[Any]:
+        """SELECT trial_id of the trials the text matches."""
+        return matching_ids(self.dialect, fts5_query(self.parsed, self.expansions), self.texts)
 
     def narrow(self, statement: Select[Any], scored_when: ColumnElement[bool]) -> Select[Any]:
         """A SELECT from search_facts kept to the trials the text matches, with a `score` for those `scored_when`
@@ -159,7 +159,7 @@ def filter_conditions(dialect: str, query: SearchQuery, text: TextMatch | None) 
     facts = SearchFacts.__table__.c
     conditions: dict[str, ColumnElement[bool]] = {}
     if text is not None and not text.is_empty:
-        conditions["q"] = facts.trial_id.in_(text.hits(with_score=False))
+        conditions["q"] = facts.trial_id.in_(text.hits())
     conditions.update(fact_conditions(dialect, query, facts))
     if query.place is not None:
         circle = near_sites(query).subquery()
@@ -167,7 +167,7 @@ def filter_conditions(dialect: str, query: SearchQuery, text: TextMatch | None) 
     return conditions
 
 
-def sex_condition(facts: Any, sex: str) -> ColumnElement[bool]:
+def sex_condition(facts: Any, sex: Any) -> ColumnElement[bool]:
     """A trial open to all (or that says nothing) takes both."""
     return or_(facts.sex.is_(None), facts.sex.in_(("ALL", sex)))
 

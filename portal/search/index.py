@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from portal.models.trial import SEARCH_FACT_COLUMNS, SearchFacts, Trial, phase_mask
 
 FTS_TABLE = "trial_search"
-FACTS_TABLE = "search_facts"
+FACTS_TABLE = SearchFacts.__tablename__
 # PostgreSQL only: the weighted tsvector, a column of search_facts kept outside the ORM, and a smaller one of the
 # fields weighted A and B (conditions, titles, treatments, sponsor), the only ones the score reads: ranking
 # thousands of matches on the whole text (summary and description too) costs more than the rest of a search.
@@ -131,16 +131,13 @@ def sqlite_text_match(fts_query: str) -> tuple[ColumnElement[bool], ColumnElemen
     return literal_column(FTS_TABLE).op("MATCH")(fts_query), score
 
 
-def matching_ids(dialect: str, fts_query: str, pg_texts: list[str], with_score: bool = True) -> Select[Any]:
-    """SELECT trial_id[, score] of the trials matching the text; a higher score is a better match."""
+def matching_ids(dialect: str, fts_query: str, pg_texts: list[str]) -> Select[Any]:
+    """SELECT trial_id of the trials matching the text."""
     if dialect == "postgresql":
-        match, score = pg_text_match(pg_texts)
-        trial_id = SearchFacts.trial_id.label("trial_id")
-    else:
-        match, score = sqlite_text_match(fts_query)
-        trial_id = fts_table.c.rowid.label("trial_id")
-    columns = [trial_id, score.label("score")] if with_score else [trial_id]
-    return select(*columns).where(match)
+        match, _ = pg_text_match(pg_texts)
+        return select(SearchFacts.trial_id.label("trial_id")).where(match)
+    match, _ = sqlite_text_match(fts_query)
+    return select(fts_table.c.rowid.label("trial_id")).where(match)
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:

@@ -26,11 +26,25 @@ _TOKEN_RE = re.compile(r'-?"[^"]*"?|\S+')
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 
 
+@functools.cache
+def _bmp_combining_marks() -> dict[int, None]:
+    """Every combining code point of the Basic Multilingual Plane, as a str.translate table that deletes them."""
+    return {code: None for code in range(0x10000) if unicodedata.combining(chr(code))}
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, in C rather than character by character."""
+    if text.isascii():
+        return text.lower()
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    if max(folded) > "\uffff":
+        return "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return folded.translate(_bmp_combining_marks())
+
+
 def plain_words(text: str) -> list[str]:
     """Lower-case, accent-free words without stop words."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return [w for w in _WORD_RE.findall(plain) if w not in STOP_WORDS]
+    return [w for w in _WORD_RE.findall(_fold(text)) if w not in STOP_WORDS]
 
 
 @dataclass
@@ -95,22 +109,6 @@ def stem(word: str) -> str:
     """A rough stem for telling which field matched: "diabetic" and "diabetes" share "diabet"."""
     base = singular(word)
     return base if len(base) <= 4 else base[: max(5, len(base) - 3)]
-
-
-@functools.cache
-def _bmp_combining_marks() -> dict[int, None]:
-    """Every combining code point of the Basic Multilingual Plane, as a str.translate table that deletes them."""
-    return {code: None for code in range(0x10000) if unicodedata.combining(chr(code))}
-
-
-def _fold(text: str) -> str:
-    """Lower case without accents, as plain_words reads a text, in C rather than character by character."""
-    if text.isascii():
-        return text.lower()
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    if max(folded) > "\uffff":
-        return "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return folded.translate(_bmp_combining_marks())
 
 
 class StemMatcher:

@@ -26,9 +26,13 @@ _cache: dict[str, tuple[Any, list[str]]] = {}
 def _vocabulary(session: Session) -> list[str]:
     """Known condition names and their words, cached per process until a trial changes."""
     # Counted on the narrow facts, not the wide trial rows; the latest change from the updated_at index.
-    version = (
-        session.scalar(select(func.count()).select_from(SearchFacts)),
-        session.scalar(select(func.max(Trial.updated_at))),
+    version = tuple(
+        session.execute(
+            select(
+                select(func.count()).select_from(SearchFacts).scalar_subquery(),
+                select(func.max(Trial.updated_at)).scalar_subquery(),
+            )
+        ).one()
     )
     key = str(session.get_bind().url)
     with _cache_lock:
