@@ -10,15 +10,18 @@ from it; a facet whose filter is in use counts the first set with every other fi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     CTE,
     BigInteger,
     ColumnElement,
+    Integer,
     Select,
     String,
     and_,
+    bindparam,
     cast,
     func,
     literal,
@@ -29,7 +32,18 @@ from sqlalchemy import (
 )
 
 from portal.models.trial import PHASES, SearchFacts, phase_bit
-from portal.search.filters import FACETED, TextMatch, fact_conditions, json_values, near_sites, sex_condition
+from portal.search.filters import (
+    FACETED,
+    TextMatch,
+    fact_conditions,
+    has_place,
+    has_text,
+    json_values,
+    narrow_by_text,
+    near_sites,
+    search_values,
+    sex_condition,
+)
 from portal.search.params import SEXES, SearchQuery
 from portal.trials.presenters import SEX_LABELS, STATUS_LABELS, STUDY_TYPE_LABELS, phase_label
 
@@ -40,7 +54,7 @@ ALWAYS_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING")
 Facet = list[tuple[str, str, int]]
 
 
-def matching_rows(dialect: str, query: SearchQuery, text: TextMatch | None) -> CTE:
+def matching_rows(dialect: str, names: frozenset[str]) -> CTE:
     """The visible trials the text, the place, the age and healthy volunteers select, as a CTE of facts rows,
     with a score (text) and the nearest site's distance (place)."""
     facts = SearchFacts
@@ -54,16 +68,17 @@ def matching_rows(dialect: str, query: SearchQuery, text: TextMatch | None) -> C
         facts.countries,
         facts.last_update_posted_on,
     ]
-    conditions = fact_conditions(dialect, query, facts.__table__.c)
+    conditions = fact_conditions(dialect, names, facts.__table__.c)
     statement = select(*columns).where(
         facts.hidden.is_(False), *(c for name, c in conditions.items() if name not in FACETED)
     )
     narrowed = False
-    if text is not None and not text.is_empty:
+    if has_text(names):
         # Only trials that pass every filter are scored: the page is made of them alone.
-        statement = text.narrow(statement, and_(*(c for name, c in conditions.items() if name in FACETED)))
+        scored_when = and_(*(c for name, c in conditions.items() if name in FACETED))
+        statement = narrow_by_text(dialect, names, statement, scored_when)
         narrowed = True
-    if query.place is not None:
+    if has_place(names):
         if narrowed and dialect == "sqlite":
             # Kept apart: SQLite would otherwise run the whole MATCH again for every row of the place's join.
             scored = statement.cte("scored").prefix_with("MATERIALIZED")
@@ -71,7 +86,7 @@ def matching_rows(dialect: str, query: SearchQuery, text: TextMatch | None) -> C
             key = scored.c.trial_id
         else:
             key = facts.trial_id
-        circle = near_sites(query).subquery("circle")
+        circle = near_sites().subquery("circle")
         statement = statement.join(circle, circle.c.trial_id == key).add_columns(circle.c.distance_km)
         narrowed = True
     # Narrowed, the set is small and read by every branch: worth keeping. Otherwise it is every trial, and each
@@ -95,11 +110,22 @@ def _codes(name: str, codes: dict[str, Any]) -> Any:
     return union_all(*rows).subquery(name)
 
 
-def search_statement(dialect: str, query: SearchQuery, text: TextMatch | None) -> Select[Any]:
-    """Rows of (kind, value, n, ordinal): kind "hit" (n a trial id, in page order), "total", or a facet name."""
-    rows = matching_rows(dialect, query, text)
-    has_text = text is not None and not text.is_empty
-    wanted = fact_conditions(dialect, query, rows.c, faceted_only=True)
+def search_statement(
+    dialect: str, query: SearchQuery, text: TextMatch | None
+) -> tuple[Select[Any], dict[str, Any]]:
+    """The search's statement and its bind values. Its rows are (kind, value, n, ordinal): kind "hit" (n a trial
+    id, in page order), "total", or a facet name."""
+    values = search_values(dialect, query, text)
+    return _statement(dialect, frozenset(values)), values
+
+
+@lru_cache(maxsize=256)
+def _statement(dialect: str, names: frozenset[str]) -> Select[Any]:
+    """The statement of every search with these bind names: built once, then reused with each search's values."""
+    rows = matching_rows(dialect, names)
+    scored = has_text(names)
+    place = has_place(names)
+    wanted = fact_conditions(dialect, names, rows.c, faceted_only=True)
     # The rows that pass every filter: the page, the total, and every facet whose own filter is not in use.
     passing = select(*rows.c).where(*wanted.values()).cte("passing").prefix_with("MATERIALIZED")
 
@@ -112,19 +138,19 @@ def search_statement(dialect: str, query: SearchQuery, text: TextMatch | None) -
     # The page in order: distance, score, latest update, NCT ID. The row numbers are taken over the page alone.
     def ordering(columns: Any) -> list[Any]:
         order: list[Any] = []
-        if query.place is not None:
+        if place:
             order.append(columns.distance_km)
-        if has_text:
+        if scored:
             order.append(columns.score.desc())
         return [*order, columns.last_update_posted_on.desc().nulls_last(), columns.nct_id]
 
     p = passing.c
-    keys = [p.trial_id, *([p.distance_km] if query.place is not None else []), *([p.score] if has_text else [])]
+    keys = [p.trial_id, *([p.distance_km] if place else []), *([p.score] if scored else [])]
     ranked = (
         select(*keys, p.last_update_posted_on, p.nct_id)
         .order_by(*ordering(p))
-        .offset((query.page - 1) * query.per_page)
-        .limit(query.per_page)
+        .offset(bindparam("offset", type_=Integer))
+        .limit(bindparam("limit", type_=Integer))
         .subquery("ranked")
     )
     page = select(ranked.c.trial_id, func.row_number().over(order_by=ordering(ranked.c)).label("ordinal")).subquery(

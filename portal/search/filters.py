@@ -1,10 +1,32 @@
-"""The SQL of a search: one condition on trials per URL parameter, so a facet can leave its own one out."""
+"""The SQL of a search: one condition on trials per URL parameter, so a facet can leave its own one out.
+
+Every value a search compares with is a named bind parameter, and `search_values` gives them for one query. The
+statements depend only on which names a search has (its shape), so one built statement serves every search of
+that shape with new values: building and hashing a statement of this size costs more than many searches take in
+the database.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, null, or_, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import aliased
 
@@ -20,10 +42,11 @@ from portal.search.synonyms import expand_query, expand_terms
 MAX_EXPANSIONS = 8
 
 
-def json_contains(dialect: str, column: Any, value: str) -> ColumnElement[bool]:
-    """A JSON list column holds the value: JSONB containment on PostgreSQL, json_each on SQLite."""
+def json_contains(dialect: str, column: Any, value: Any) -> ColumnElement[bool]:
+    """A JSON list column holds the value (a string expression): JSONB containment on PostgreSQL, json_each on
+    SQLite."""
     if dialect == "postgresql":
-        return type_coerce(column, JSONB).contains([value])
+        return type_coerce(column, JSONB).op("@>")(func.jsonb_build_array(value))
     items = func.json_each(column).table_valued("value")
     return exists(select(literal(1)).select_from(items).where(items.c.value == value))
 
@@ -82,36 +105,92 @@ class TextMatch:
     def is_empty(self) -> bool:
         return self.parsed.is_empty
 
-    def hits(self) -> Select[Any]:
-        """SELECT trial_id of the trials the text matches."""
-        return matching_ids(self.dialect, fts5_query(self.parsed, self.expansions), self.texts)
-
-    def narrow(self, statement: Select[Any], scored_when: ColumnElement[bool]) -> Select[Any]:
-        """A SELECT from search_facts kept to the trials the text matches, with a `score` for those `scored_when`
-        holds for (NULL for the others): the page needs no more, and scoring is the costly part of a broad query."""
+    def values(self) -> dict[str, Any]:
+        """The bind values of the match: one text per alternative on PostgreSQL, one MATCH expression on SQLite."""
+        if self.is_empty:
+            return {}
         if self.dialect == "postgresql":
-            match, score = pg_text_match(self.texts)  # the vectors are columns of search_facts
-        else:
-            match, score = sqlite_text_match(fts5_query(self.parsed, self.expansions))
-            statement = statement.join(fts_table, fts_table.c.rowid == SearchFacts.trial_id)
-        return statement.where(match).add_columns(case((scored_when, score), else_=null()).label("score"))
+            return {f"{TEXT_PREFIX}{i}": text for i, text in enumerate(self.texts)}
+        return {FTS_QUERY: fts5_query(self.parsed, self.expansions)}
 
     def stems(self) -> set[str]:
         words = self.parsed.words() + [w for p in self.expansions for w in p.words()]
         return {stem(w) for w in words}
 
 
-def near_sites(query: SearchQuery) -> Select[Any]:
+# The bind names of the text: FTS_QUERY on SQLite; TEXT_PREFIX and a number per alternative on PostgreSQL.
+FTS_QUERY = "fts_query"
+TEXT_PREFIX = "text_"
+PLACE_NAMES = ("place_lat", "place_lon", "min_lat", "max_lat", "min_lon", "max_lon", "radius_km")
+
+
+def has_text(names: frozenset[str]) -> bool:
+    return FTS_QUERY in names or f"{TEXT_PREFIX}0" in names
+
+
+def has_place(names: frozenset[str]) -> bool:
+    return "radius_km" in names
+
+
+def _text_binds(names: frozenset[str]) -> list[Any]:
+    return [bindparam(f"{TEXT_PREFIX}{i}", type_=String) for i in range(len(names)) if f"{TEXT_PREFIX}{i}" in names]
+
+
+def text_hits(dialect: str, names: frozenset[str]) -> Select[Any]:
+    """SELECT trial_id of the trials the text matches."""
+    return matching_ids(dialect, bindparam(FTS_QUERY, type_=String), _text_binds(names))
+
+
+def narrow_by_text(
+    dialect: str, names: frozenset[str], statement: Select[Any], scored_when: ColumnElement[bool]
+) -> Select[Any]:
+    """A SELECT from search_facts kept to the trials the text matches, with a `score` for those `scored_when`
+    holds for (NULL for the others): the page needs no more, and scoring is the costly part of a broad query."""
+    if dialect == "postgresql":
+        match, score = pg_text_match(_text_binds(names))  # the vectors are columns of search_facts
+    else:
+        match, score = sqlite_text_match(bindparam(FTS_QUERY, type_=String))
+        statement = statement.join(fts_table, fts_table.c.rowid == SearchFacts.trial_id)
+    return statement.where(match).add_columns(case((scored_when, score), else_=null()).label("score"))
+
+
+def search_values(dialect: str, query: SearchQuery, text: TextMatch | None) -> dict[str, Any]:
+    """Every bind value of a search, by name. The names present are the search's shape."""
+    values: dict[str, Any] = {
+        "statuses": list(query.statuses),
+        "offset": (query.page - 1) * query.per_page,
+        "limit": query.per_page,
+    }
+    if text is not None:
+        values.update(text.values())
+    if query.phases:
+        values["phase_mask"] = phase_mask(list(query.phases))
+    if query.age is not None:
+        values["age_minutes"] = query.age * MINUTES_PER_YEAR
+    if query.sex:
+        values["sex"] = query.sex
+    if query.healthy:
+        values["healthy"] = True
+    if query.study_type:
+        values["study_type"] = query.study_type
+    if query.country:
+        values["country"] = query.country
+    if query.place is not None and query.radius_km is not None:
+        box = bounding_box(query.place.latitude, query.place.longitude, query.radius_km)
+        place = (query.place.latitude, query.place.longitude, *box, query.radius_km)
+        values.update(zip(PLACE_NAMES, place, strict=True))
+    return values
+
+
+def near_sites() -> Select[Any]:
     """SELECT trial_id, distance_km of each trial's nearest recruiting site inside the circle.
 
     The box comes first, as plain comparisons on indexed columns (the index holds the trial too); the great-circle
     distance only for sites in it.
     """
-    place, radius = query.place, query.radius_km
-    assert place is not None and radius is not None
-    min_lat, max_lat, min_lon, max_lon = bounding_box(place.latitude, place.longitude, radius)
+    lat, lon, min_lat, max_lat, min_lon, max_lon, radius = (bindparam(name, type_=Float) for name in PLACE_NAMES)
     site = aliased(Site)
-    distance = sql_great_circle_km(place.latitude, place.longitude, site.latitude, site.longitude)
+    distance = sql_great_circle_km(lat, lon, site.latitude, site.longitude)
     return (
         select(site.trial_id.label("trial_id"), func.min(distance).label("distance_km"))
         .where(
@@ -130,46 +209,48 @@ FACETED = ("status", "phase", "sex", "type", "country")
 
 
 def fact_conditions(
-    dialect: str, query: SearchQuery, facts: Any, faceted_only: bool = False
+    dialect: str, names: frozenset[str], facts: Any, faceted_only: bool = False
 ) -> dict[str, ColumnElement[bool]]:
     """One condition per active parameter but the text and the place (or only those in FACETED), on `facts`: the
     search_facts table's columns, or those of a selection of its rows."""
-    conditions: dict[str, ColumnElement[bool]] = {"status": facts.overall_status.in_(query.statuses)}
-    if query.phases:
-        conditions["phase"] = facts.phase_mask.op("&")(phase_mask(list(query.phases))) != 0
-    if query.age is not None and not faceted_only:
-        minutes = query.age * MINUTES_PER_YEAR
+    conditions: dict[str, ColumnElement[bool]] = {
+        "status": facts.overall_status.in_(bindparam("statuses", expanding=True, type_=String))
+    }
+    if "phase_mask" in names:
+        conditions["phase"] = facts.phase_mask.op("&")(bindparam("phase_mask", type_=Integer)) != 0
+    if "age_minutes" in names and not faceted_only:
+        minutes = bindparam("age_minutes", type_=Integer)
         conditions["age"] = and_(
             or_(facts.minimum_age_minutes.is_(None), facts.minimum_age_minutes <= minutes),
             or_(facts.maximum_age_minutes.is_(None), facts.maximum_age_minutes >= minutes),
         )
-    if query.sex:
-        conditions["sex"] = sex_condition(facts, query.sex)
-    if query.healthy and not faceted_only:
+    if "sex" in names:
+        conditions["sex"] = sex_condition(facts, bindparam("sex", type_=String))
+    if "healthy" in names and not faceted_only:
         conditions["healthy"] = facts.healthy_volunteers.is_(True)
-    if query.study_type:
-        conditions["type"] = facts.study_type == query.study_type
-    if query.country:
-        conditions["country"] = json_contains(dialect, facts.countries, query.country)
+    if "study_type" in names:
+        conditions["type"] = facts.study_type == bindparam("study_type", type_=String)
+    if "country" in names:
+        conditions["country"] = json_contains(dialect, facts.countries, bindparam("country", type_=String))
     return conditions
 
 
-def filter_conditions(dialect: str, query: SearchQuery, text: TextMatch | None) -> dict[str, ColumnElement[bool]]:
+def filter_conditions(dialect: str, names: frozenset[str]) -> dict[str, ColumnElement[bool]]:
     """One condition on search_facts per active parameter, keyed by the parameter's URL name."""
     facts = SearchFacts.__table__.c
     conditions: dict[str, ColumnElement[bool]] = {}
-    if text is not None and not text.is_empty:
-        conditions["q"] = facts.trial_id.in_(text.hits())
-    conditions.update(fact_conditions(dialect, query, facts))
-    if query.place is not None:
-        circle = near_sites(query).subquery()
+    if has_text(names):
+        conditions["q"] = facts.trial_id.in_(text_hits(dialect, names))
+    conditions.update(fact_conditions(dialect, names, facts))
+    if has_place(names):
+        circle = near_sites().subquery()
         conditions["near"] = facts.trial_id.in_(select(circle.c.trial_id))
     return conditions
 
 
 def sex_condition(facts: Any, sex: Any) -> ColumnElement[bool]:
     """A trial open to all (or that says nothing) takes both."""
-    return or_(facts.sex.is_(None), facts.sex.in_(("ALL", sex)))
+    return or_(facts.sex.is_(None), facts.sex == "ALL", facts.sex == sex)
 
 
 def visible(conditions: dict[str, ColumnElement[bool]], leave_out: str | None = None) -> list[ColumnElement[bool]]:

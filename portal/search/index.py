@@ -113,8 +113,9 @@ def index_trial(session: Session, trial: Trial, document: SearchDocument) -> Non
     )
 
 
-def pg_text_match(pg_texts: list[str]) -> tuple[ColumnElement[bool], ColumnElement[float]]:
-    """PostgreSQL: the match on search_facts' vector and its score; the texts are ORed."""
+def pg_text_match(pg_texts: list[Any]) -> tuple[ColumnElement[bool], ColumnElement[float]]:
+    """PostgreSQL: the match on search_facts' vector and its score; the texts (strings or bind parameters) are
+    ORed."""
     vector = literal_column(f"{FACTS_TABLE}.{VECTOR_COLUMN}")
     rank_vector = literal_column(f"{FACTS_TABLE}.{RANK_VECTOR_COLUMN}")
     tsquery: ColumnElement[Any] = func.websearch_to_tsquery("english", pg_texts[0])
@@ -124,14 +125,14 @@ def pg_text_match(pg_texts: list[str]) -> tuple[ColumnElement[bool], ColumnEleme
     return vector.op("@@")(tsquery), score
 
 
-def sqlite_text_match(fts_query: str) -> tuple[ColumnElement[bool], ColumnElement[float]]:
+def sqlite_text_match(fts_query: Any) -> tuple[ColumnElement[bool], ColumnElement[float]]:
     """SQLite: the MATCH on the FTS5 table and its score (bm25 is lower for better matches, so negated)."""
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
     score = -literal_column(f"bm25({FTS_TABLE}, {weights})")
     return literal_column(FTS_TABLE).op("MATCH")(fts_query), score
 
 
-def matching_ids(dialect: str, fts_query: str, pg_texts: list[str]) -> Select[Any]:
+def matching_ids(dialect: str, fts_query: Any, pg_texts: list[Any]) -> Select[Any]:
     """SELECT trial_id of the trials matching the text."""
     if dialect == "postgresql":
         match, _ = pg_text_match(pg_texts)

@@ -70,7 +70,8 @@ def search_trials(session: Session, query: SearchQuery) -> SearchPage:
     if dialect == "postgresql":
         # The set a broad query selects (tens of thousands of facts rows) is kept in memory, not spilled to disk.
         session.execute(sql_text(f"SET LOCAL work_mem = '{SEARCH_WORK_MEM}'"))
-    counts = read_counts(session.execute(search_statement(dialect, query, text)).tuples())
+    statement, values = search_statement(dialect, query, text)
+    counts = read_counts(session.execute(statement, values).tuples())
     total = counts.total
     pages = max(1, math.ceil(total / query.per_page))
     page = SearchPage(
@@ -84,7 +85,7 @@ def search_trials(session: Session, query: SearchQuery) -> SearchPage:
     if total == 0:
         if query.q:
             page.did_you_mean = did_you_mean(session, query.q)
-        page.relax = relax_filter(session, query, filter_conditions(dialect, query, text))
+        page.relax = relax_filter(session, query, filter_conditions(dialect, frozenset(values)), values)
     return page
 
 

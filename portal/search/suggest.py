@@ -58,11 +58,13 @@ def did_you_mean(session: Session, text: str) -> str | None:
     return str(match[0])
 
 
-def relax_filter(session: Session, query: SearchQuery, conditions: dict[str, ColumnElement[bool]]) -> str | None:
+def relax_filter(
+    session: Session, query: SearchQuery, conditions: dict[str, ColumnElement[bool]], values: dict[str, Any]
+) -> str | None:
     """The filter whose removal gives the most trials (none if no removal gives any).
 
     The "narrowest" filter is the one that takes the most trials away; status counts as removed when it goes back
-    to the default (recruiting).
+    to the default (recruiting). `values` are the conditions' bind values.
     """
     best: tuple[int, str] | None = None
     for name in RELAXABLE:
@@ -73,7 +75,7 @@ def relax_filter(session: Session, query: SearchQuery, conditions: dict[str, Col
             relaxed["status"] = SearchFacts.overall_status.in_(DEFAULT_STATUSES)
         else:
             del relaxed[name]
-        count = session.scalar(select(func.count()).select_from(SearchFacts).where(*visible(relaxed))) or 0
+        count = session.scalar(select(func.count()).select_from(SearchFacts).where(*visible(relaxed)), values) or 0
         if count and (best is None or count > best[0]):
             best = (count, name)
     return best[1] if best else None

@@ -21,6 +21,7 @@ from portal.ctgov.record import normalise_study
 from portal.extensions import db
 from portal.geo import KM_PER_MILE, great_circle_km, resolve_place
 from portal.models import Trial
+from portal.search.facets import _statement
 from portal.search.service import SearchPage, parse_search_args, search_trials
 from portal.trials.presenters import STATUS_LABELS
 from tests.conftest import DEMO_TRIALS, import_files
@@ -201,6 +202,32 @@ def test_distance_counts_recruiting_sites_in_the_circle_nearest_first(session: S
     in_km = run(session, near="Boston", within="80", unit="km")
     assert set(ids(in_km)) == set(ids(run(session, near="Boston", within="49")))
     assert all(hit.nearest and hit.nearest.unit == "km" for hit in in_km.hits)
+
+
+def test_a_search_shaped_like_an_earlier_one_answers_with_its_own_values(session: Session) -> None:
+    """The statement is built once per shape (which filters are set) and reused: nothing of one search's text,
+    filters, place or page may carry over to the next."""
+    searches = [
+        {"q": "cancer", "status": ALL_STATUSES, "country": "France", "age": "30", "page": "1"},
+        {"q": "cancer", "status": ALL_STATUSES, "country": "United States", "age": "70", "page": "2"},
+        {"q": "diabetes", "status": ALL_STATUSES, "country": "United States", "age": "40", "page": "1"},
+        {"near": "Boston", "within": "20"},
+        {"near": "Paris", "within": "300", "unit": "km"},
+    ]
+
+    def answer(args: dict[str, Any]) -> tuple[Any, ...]:
+        query, errors = parse_search_args(MultiDict(args))
+        assert errors == {}
+        page = search_trials(session, replace(query, per_page=5))
+        return page.total, ids(page), page.facets, [hit.nearest for hit in page.hits]
+
+    reused = [answer(args) for args in searches]
+    fresh = []
+    for args in searches:
+        _statement.cache_clear()
+        fresh.append(answer(args))
+    assert reused == fresh
+    assert len({total for total, *_ in fresh[:3]}) == 3  # three different answers, not one repeated
 
 
 def test_did_you_mean_and_the_filter_to_drop(session: Session) -> None:
