@@ -13,6 +13,7 @@ from portal.alerts.notices import run_alerts
 from portal.contact.services import ContactError, set_site_recipients
 from portal.ctgov.importer import import_records
 from portal.ctgov.sources import expand_paths, read_file
+from portal.database import refresh_planner_statistics
 from portal.extensions import db
 from portal.faqs import services as faq_services
 
@@ -46,6 +47,7 @@ def import_command(paths: tuple[Path, ...], quiet: bool) -> None:
         click.echo(f"Nothing changed: all {summary.unchanged} trials were already up to date.")
     click.echo(f"Import finished: {summary.line()}.")
     if summary.created or summary.updated:
+        refresh_planner_statistics(db.session)
         alerts = run_alerts(db.session)  # subscribers hear about newly opened trials right after each import
         click.echo(f"Alerts: {alerts.line()}.")
     if summary.failed:

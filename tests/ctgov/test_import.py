@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from portal.extensions import db
 from portal.models import Site, Trial
@@ -49,6 +49,28 @@ def test_every_input_shape_imports(app: Flask, runner: FlaskCliRunner, tmp_path:
     with app.app_context():
         ids = set(db.session.scalars(select(Trial.nct_id)))
     assert ids == {"NCT06667843", "NCT04600544", "NCT03281889", "NCT05426668", "NCT06223893", "NCT06791122"}
+
+
+def planner_rows(app: Flask, table: str) -> int | None:
+    """How many rows the query planner believes the table has, from its statistics."""
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            tuples = db.session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = :t"), {"t": table})
+            return None if tuples is None or tuples < 0 else int(tuples)
+        stats = db.session.scalars(text("SELECT stat FROM sqlite_stat1 WHERE tbl = :t"), {"t": table}).all()
+        return int(stats[0].split()[0]) if stats else None
+
+
+def test_an_import_leaves_the_planner_statistics_current(app: Flask, runner: FlaskCliRunner) -> None:
+    """Searches are planned from table statistics, which SQLite never gathers by itself."""
+    assert run_import(runner, DEMO_TRIALS / "NCT04012996.json").exit_code == 0
+    assert planner_rows(app, "search_facts") == 1
+    result = run_import(runner, DEMO_TRIALS)
+    assert result.exit_code == 0, result.output
+    trials = count(app, Trial)
+    assert trials > 1
+    assert planner_rows(app, "search_facts") == trials
+    assert planner_rows(app, "sites") == count(app, Site)
 
 
 def test_a_second_import_changes_nothing_and_says_so(app: Flask, runner: FlaskCliRunner) -> None:
