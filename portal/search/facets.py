@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
     cast,
     func,
     literal,
@@ -104,12 +105,6 @@ def _row(kind: str, value: Any, n: Any, ordinal: Any = None) -> list[Any]:
     ]
 
 
-def _codes(name: str, codes: dict[str, Any]) -> Any:
-    """A small table of (code, bit) rows, so one pass over a set counts every value of a facet."""
-    rows = (select(literal(code, String).label("code"), literal(bit).label("bit")) for code, bit in codes.items())
-    return union_all(*rows).subquery(name)
-
-
 def search_statement(
     dialect: str, query: SearchQuery, text: TextMatch | None
 ) -> tuple[Select[Any], dict[str, Any]]:
@@ -156,37 +151,40 @@ def _statement(dialect: str, names: frozenset[str]) -> Select[Any]:
     page = select(ranked.c.trial_id, func.row_number().over(order_by=ordering(ranked.c)).label("ordinal")).subquery(
         "page"
     )
-    branches: list[Any] = [
-        select(*_row("hit", None, page.c.trial_id, page.c.ordinal)),
-        select(*_row("total", None, func.count())).select_from(passing),
-    ]
+    branches: list[Any] = [select(*_row("hit", None, page.c.trial_id, page.c.ordinal))]
 
     source, where = counted("status")
     branches.append(
         select(*_row("status", source.c.overall_status, func.count())).where(*where).group_by(source.c.overall_status)
     )
-    source, where = counted("phase")
-    phases = _codes("phase_bits", {code: phase_bit(code) for code in PHASES})
-    branches.append(
-        select(*_row("phase", phases.c.code, func.count()))
-        .select_from(source)
-        .join(phases, source.c.phase_mask.op("&")(phases.c.bit) != 0)
-        .where(*where)
-        .group_by(phases.c.code)
-    )
-    source, where = counted("sex")
-    sexes = _codes("sexes", dict.fromkeys(SEXES, 0))
-    branches.append(
-        select(*_row("sex", sexes.c.code, func.count()))
-        .select_from(source)
-        .join(sexes, sex_condition(source.c, sexes.c.code))
-        .where(*where)
-        .group_by(sexes.c.code)
-    )
-    source, where = counted("type")
-    branches.append(
-        select(*_row("type", source.c.study_type, func.count())).where(*where).group_by(source.c.study_type)
-    )
+    # Phases, sexes and study types (known codes) are counted as sums of conditions: every value in one pass over
+    # the set each reads, and one pass for all that read the passing set, the total among them; not as joins that
+    # repeat each row once per value, or a pass per facet.
+    sums: dict[str, tuple[Any, list[ColumnElement[bool]], list[tuple[str, str | None, Any]]]] = {
+        "passing": (passing, [], [("total", None, func.count())])
+    }
+
+    def count_each(kind: str, conditions: Any) -> None:
+        source, where = counted(kind)
+        key = "passing" if source is passing else kind
+        group = sums.setdefault(key, (source, where, []))
+        group[2].extend((kind, code, func.sum(case((cond, 1), else_=0))) for code, cond in conditions(source.c).items())
+
+    count_each("phase", lambda c: {code: c.phase_mask.op("&")(phase_bit(code)) != 0 for code in PHASES})
+    count_each("sex", lambda c: {code: sex_condition(c, code) for code in SEXES})
+    count_each("type", lambda c: {code: c.study_type == code for code in STUDY_TYPE_LABELS})
+    for key, (source, where, counted_values) in sums.items():
+        totals = (
+            select(*(n.label(f"n{i}") for i, (_, _, n) in enumerate(counted_values)))
+            .select_from(source)
+            .where(*where)
+            .cte(f"{key}_sums")
+            .prefix_with("MATERIALIZED")
+        )
+        branches.extend(
+            select(*_row(kind, None if code is None else literal(code, String), totals.c[f"n{i}"]))
+            for i, (kind, code, _) in enumerate(counted_values)
+        )
     source, where = counted("country")
     countries = json_values(dialect, source.c.countries)
     country_count = func.count().label("n")
