@@ -110,7 +110,7 @@ def search_statement(
 ) -> tuple[Select[Any], dict[str, Any]]:
     """The search's statement and its bind values. Its rows are (kind, value, n, ordinal): kind "hit" (n a trial
     id, in page order), "total", or a facet name."""
-    values = search_values(dialect, query, text)
+    values = search_values(query, text)
     return _statement(dialect, frozenset(values)), values
 
 

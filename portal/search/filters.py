@@ -133,7 +133,8 @@ def has_place(names: frozenset[str]) -> bool:
 
 
 def _text_binds(names: frozenset[str]) -> list[Any]:
-    return [bindparam(f"{TEXT_PREFIX}{i}", type_=String) for i in range(len(names)) if f"{TEXT_PREFIX}{i}" in names]
+    count = sum(1 for name in names if name.startswith(TEXT_PREFIX))
+    return [bindparam(f"{TEXT_PREFIX}{i}", type_=String) for i in range(count)]
 
 
 def text_hits(dialect: str, names: frozenset[str]) -> Select[Any]:
@@ -154,7 +155,7 @@ def narrow_by_text(
     return statement.where(match).add_columns(case((scored_when, score), else_=null()).label("score"))
 
 
-def search_values(dialect: str, query: SearchQuery, text: TextMatch | None) -> dict[str, Any]:
+def search_values(query: SearchQuery, text: TextMatch | None) -> dict[str, Any]:
     """Every bind value of a search, by name. The names present are the search's shape."""
     values: dict[str, Any] = {
         "statuses": list(query.statuses),

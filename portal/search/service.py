@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from portal.geo import KM_PER_MILE, bounding_box, sql_great_circle_km
 from portal.models.trial import RECRUITING, Site, Trial, TrialCondition
 from portal.search.facets import Facet, facet_lists, read_counts, search_statement
-from portal.search.filters import TextMatch, filter_conditions
+from portal.search.filters import TextMatch, filter_conditions, has_text
 from portal.search.index import dialect_of
 from portal.search.params import SearchQuery, parse_search_args
 from portal.search.querytext import StemMatcher
@@ -67,11 +67,10 @@ class SearchPage:
 def search_trials(session: Session, query: SearchQuery) -> SearchPage:
     dialect = dialect_of(session)
     text = TextMatch(dialect, query.q) if query.q else None
-    if dialect == "postgresql":
-        # The set a broad query selects (tens of thousands of facts rows) is kept in memory, not spilled to disk.
-        session.execute(sql_text(f"SET LOCAL work_mem = '{SEARCH_WORK_MEM}'"))
     statement, values = search_statement(dialect, query, text)
+    plan_search(session, dialect, has_text(frozenset(values)))
     counts = read_counts(session.execute(statement, values).tuples())
+    plan_search(session, dialect, False)
     total = counts.total
     pages = max(1, math.ceil(total / query.per_page))
     page = SearchPage(
@@ -87,6 +86,22 @@ def search_trials(session: Session, query: SearchQuery) -> SearchPage:
             page.did_you_mean = did_you_mean(session, query.q)
         page.relax = relax_filter(session, query, filter_conditions(dialect, frozenset(values)), values)
     return page
+
+
+def plan_search(session: Session, dialect: str, text: bool) -> None:
+    """PostgreSQL settings for the search statement, for the rest of the transaction.
+
+    A broad query's set (tens of thousands of facts rows) is kept in memory, not spilled to disk. With text, the
+    planner may not scan the whole facts table: it takes that for as cheap as the text index when a query matches a
+    sixth of the trials, but checking the text of every row costs several times the index (a search for "NSCLC"
+    with two phases at 100,000 trials: about 0.22 s against 0.06 s), which its cost model does not see.
+    """
+    if dialect != "postgresql":
+        return
+    session.execute(
+        sql_text("SELECT set_config('work_mem', :memory, true), set_config('enable_seqscan', :scan, true)"),
+        {"memory": SEARCH_WORK_MEM, "scan": "off" if text else "on"},
+    )
 
 
 def _hits(session: Session, query: SearchQuery, text: TextMatch | None, ids: list[int]) -> list[SearchHit]:
