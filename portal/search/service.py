@@ -6,6 +6,8 @@ Free of Flask request state, so the pages and the JSON API share it.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -68,9 +70,9 @@ def search_trials(session: Session, query: SearchQuery) -> SearchPage:
     dialect = dialect_of(session)
     text = TextMatch(dialect, query.q) if query.q else None
     statement, values = search_statement(dialect, query, text)
-    plan_search(session, dialect, has_text(frozenset(values)))
-    counts = read_counts(session.execute(statement, values).tuples())
-    plan_search(session, dialect, False)
+    names = frozenset(values)
+    with search_plan(session, dialect, has_text(names)):
+        counts = read_counts(session.execute(statement, values).tuples())
     total = counts.total
     pages = max(1, math.ceil(total / query.per_page))
     page = SearchPage(
@@ -84,24 +86,30 @@ def search_trials(session: Session, query: SearchQuery) -> SearchPage:
     if total == 0:
         if query.q:
             page.did_you_mean = did_you_mean(session, query.q)
-        page.relax = relax_filter(session, query, filter_conditions(dialect, frozenset(values)), values)
+        page.relax = relax_filter(session, query, filter_conditions(dialect, names), values)
     return page
 
 
-def plan_search(session: Session, dialect: str, text: bool) -> None:
-    """PostgreSQL settings for the search statement, for the rest of the transaction.
+@contextmanager
+def search_plan(session: Session, dialect: str, text: bool) -> Iterator[None]:
+    """PostgreSQL settings for the search statement run inside the block.
 
-    A broad query's set (tens of thousands of facts rows) is kept in memory, not spilled to disk. With text, the
-    planner may not scan the whole facts table: it takes that for as cheap as the text index when a query matches a
-    sixth of the trials, but checking the text of every row costs several times the index (a search for "NSCLC"
-    with two phases at 100,000 trials: about 0.22 s against 0.06 s), which its cost model does not see.
+    A broad query's set (tens of thousands of facts rows) is kept in memory, not spilled to disk (for the rest of
+    the transaction). With text, the planner may not scan the whole facts table inside the block: it takes that for
+    as cheap as the text index when a query matches a sixth of the trials, but checking the text of every row costs
+    several times the index (a search for "NSCLC" with two phases at 100,000 trials: about 0.22 s against 0.06 s),
+    which its cost model does not see.
     """
     if dialect != "postgresql":
+        yield
         return
-    session.execute(
-        sql_text("SELECT set_config('work_mem', :memory, true), set_config('enable_seqscan', :scan, true)"),
-        {"memory": SEARCH_WORK_MEM, "scan": "off" if text else "on"},
-    )
+    settings = "set_config('work_mem', :memory, true)"
+    if text:
+        settings += ", set_config('enable_seqscan', 'off', true)"
+    session.execute(sql_text(f"SELECT {settings}"), {"memory": SEARCH_WORK_MEM})
+    yield
+    if text:
+        session.execute(sql_text("SELECT set_config('enable_seqscan', 'on', true)"))
 
 
 def _hits(session: Session, query: SearchQuery, text: TextMatch | None, ids: list[int]) -> list[SearchHit]:

@@ -24,7 +24,7 @@ from portal.models import Trial
 from portal.search.facets import _statement, search_statement
 from portal.search.filters import TextMatch
 from portal.search.index import dialect_of
-from portal.search.service import SearchPage, parse_search_args, plan_search, search_trials
+from portal.search.service import SearchPage, parse_search_args, search_plan, search_trials
 from portal.trials.presenters import STATUS_LABELS
 from tests.conftest import DEMO_TRIALS, import_files
 
@@ -238,18 +238,18 @@ def test_a_text_search_reads_the_text_index_not_every_trial(session: Session) ->
     query, _ = parse_search_args(MultiDict({"q": "NSCLC", "phase": ["PHASE2", "PHASE3"]}))
     dialect = dialect_of(session)
     statement, values = search_statement(dialect, query, TextMatch(dialect, "NSCLC"))
-    plan_search(session, dialect, True)
-    connection = session.connection()
-    compiled = statement.params(**values).compile(
-        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
-    )
-    params = compiled.construct_params()
-    if dialect == "postgresql":
-        rows = connection.exec_driver_sql("EXPLAIN " + compiled.string, params)
-    else:
-        positional = tuple(params[name] for name in compiled.positiontup or [])
-        rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + compiled.string, positional)
-    plan = "\n".join(" ".join(str(part) for part in row) for row in rows)
+    with search_plan(session, dialect, True):
+        connection = session.connection()
+        compiled = statement.params(**values).compile(
+            dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+        )
+        params = compiled.construct_params()
+        if dialect == "postgresql":
+            rows = connection.exec_driver_sql("EXPLAIN " + compiled.string, params)
+        else:
+            positional = tuple(params[name] for name in compiled.positiontup or [])
+            rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + compiled.string, positional)
+        plan = "\n".join(" ".join(str(part) for part in row) for row in rows)
     assert "Seq Scan on search_facts" not in plan and "SCAN search_facts" not in plan, plan
     index = "ix_search_facts_search_vector" if dialect == "postgresql" else "trial_search VIRTUAL TABLE INDEX"
     assert index in plan, plan
