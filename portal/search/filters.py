@@ -34,7 +34,7 @@ from portal.ctgov.ages import MINUTES_PER_YEAR
 from portal.ctgov.terms import singular
 from portal.geo import bounding_box, sql_great_circle_km
 from portal.models.trial import RECRUITING, SearchFacts, Site, phase_mask
-from portal.search.index import fts_table, matching_ids, pg_text_match, sqlite_text_match
+from portal.search.index import TextFirstJoin, fts_table, matching_ids, pg_text_match, sqlite_text_match
 from portal.search.params import SearchQuery
 from portal.search.querytext import ParsedText, fts5_query, parse_text, stem
 from portal.search.synonyms import expand_query, expand_terms
@@ -151,7 +151,8 @@ def narrow_by_text(
         match, score = pg_text_match(_text_binds(names))  # the vectors are columns of search_facts
     else:
         match, score = sqlite_text_match(bindparam(FTS_QUERY, type_=String))
-        statement = statement.join(fts_table, fts_table.c.rowid == SearchFacts.trial_id)
+        facts = SearchFacts.__table__
+        statement = statement.select_from(TextFirstJoin(fts_table, facts, fts_table.c.rowid == facts.c.trial_id))
     return statement.where(match).add_columns(case((scored_when, score), else_=null()).label("score"))
 
 

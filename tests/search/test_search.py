@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
@@ -235,10 +236,14 @@ def test_a_search_shaped_like_an_earlier_one_answers_with_its_own_values(session
 
 def test_a_text_search_reads_the_text_index_not_every_trial(session: Session) -> None:
     """Checking the text of every trial costs several times the index at scale; the PostgreSQL planner cannot see
-    that, and takes a full scan for as cheap when a query matches many trials (or, as here, when the table is small)."""
-    # Statistics as the import command leaves them: the suite's database keeps those of earlier tests, and SQLite
-    # plans a join from a facts table it believes holds one or two rows the other way round.
+    that, and takes a full scan for as cheap when a query matches many trials (or, as here, when the table is small).
+    SQLite, left to itself, reads a facts table it believes small whole, with a MATCH for each trial."""
     refresh_planner_statistics(session)
+    if dialect_of(session) == "sqlite":
+        # As the statistics read on a fresh install with a few trials: whatever they say, the index comes first.
+        session.execute(text("UPDATE sqlite_stat1 SET stat = '2 1' WHERE tbl = 'search_facts'"))
+        session.execute(text("ANALYZE sqlite_schema"))  # reloads the statistics
+        session.commit()
     query, _ = parse_search_args(MultiDict({"q": "NSCLC", "phase": ["PHASE2", "PHASE3"]}))
     dialect = dialect_of(session)
     statement, values = search_statement(dialect, query, TextMatch(dialect, "NSCLC"))
@@ -254,9 +259,13 @@ def test_a_text_search_reads_the_text_index_not_every_trial(session: Session) ->
             positional = tuple(params[name] for name in compiled.positiontup or [])
             rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + compiled.string, positional)
         plan = "\n".join(" ".join(str(part) for part in row) for row in rows)
-    assert "Seq Scan on search_facts" not in plan and "SCAN search_facts" not in plan, plan
-    index = "ix_search_facts_search_vector" if dialect == "postgresql" else "trial_search VIRTUAL TABLE INDEX"
-    assert index in plan, plan
+    if dialect == "postgresql":
+        assert "Seq Scan on search_facts" not in plan, plan
+        assert "ix_search_facts_search_vector" in plan, plan
+    else:
+        # One MATCH for the search ("M"), not one for each trial's row id ("=M").
+        assert re.search(r"SCAN trial_search VIRTUAL TABLE INDEX \d+:M", plan), plan
+        assert not re.search(r"trial_search VIRTUAL TABLE INDEX \d+:=", plan), plan
     assert search_trials(session, query).total > 0
 
 
