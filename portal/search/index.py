@@ -56,6 +56,8 @@ def _cross_join(join: TextFirstJoin, compiler: SQLCompiler, **kw: Any) -> str:
     sides = {**kw, "asfrom": True}
     left, right = compiler.process(join.left, **sides), compiler.process(join.right, **sides)
     return f"{left} CROSS JOIN {right} ON {compiler.process(join.onclause, **kw)}"
+
+
 # search_facts with the vector column the ORM does not know, for writing it.
 _pg_facts = table(
     FACTS_TABLE,
