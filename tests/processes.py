@@ -17,7 +17,8 @@ from redis import Redis
 
 from tests.conftest import REPO, SmtpServer
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+# TEST_REDIS_URL lets two suites run side by side on one machine (each on its own database number).
+REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture
