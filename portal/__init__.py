@@ -14,6 +14,7 @@ from portal.accounts.auth import init_login
 from portal.cache import FragmentCache
 from portal.config import load_config, validate_config
 from portal.database import init_database, render_migration_item
+from portal.edge import init_edge
 from portal.extensions import babel, csrf, db, limiter, migrate
 from portal.mail.dispatch import init_dispatch
 from portal.search.index import include_object as search_index_object
@@ -35,6 +36,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+# The browser features a page may use: "Use my location" on the contact and alerts forms needs geolocation.
+PERMISSIONS_POLICY = "camera=(), microphone=(), payment=(), geolocation=(self)"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -88,6 +92,7 @@ def register_extensions(app: Flask) -> None:
     )
     # `portal.mail` is also our mail package, so the extension is reached through its module.
     extensions.mail.init_app(app)
+    init_edge(app)  # before CSRF and the limiter, whose hooks read the body
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
@@ -142,12 +147,16 @@ def register_commands(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
+    production = app.config["PORTAL_ENV"] == "production"
+
     @app.after_request
     def set_headers(response):  # type: ignore[no-untyped-def]
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if app.config["PORTAL_ENV"] == "production":
+        if production:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

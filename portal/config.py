@@ -103,17 +103,32 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "PASSWORD_RESET_HOURS": _int("PASSWORD_RESET_HOURS", 2),
         "RETENTION_DAYS": _int("RETENTION_DAYS", 365),
         "ADMIN_UPLOAD_MAX_BYTES": _int("ADMIN_UPLOAD_MAX_BYTES", 20 * 1024 * 1024),
+        # Every other request body: a contact form or a note share is a few KB; past this it is a 413.
+        "MAX_CONTENT_LENGTH": _int("MAX_REQUEST_BYTES", 1024 * 1024),
+        "MAX_FORM_MEMORY_SIZE": _int("MAX_REQUEST_BYTES", 1024 * 1024),
         "LANGUAGES": ["en"],
         "BABEL_DEFAULT_LOCALE": "en",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # In production the cookies are `__Host-` prefixed: the browser keeps them only when they are Secure, for
+        # the whole site (Path=/) and for this host alone (no Domain), so no other subdomain can set or read them.
+        "SESSION_COOKIE_NAME": "__Host-session" if production else "session",
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_NAME": "__Host-remember_token" if production else "remember_token",
         "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://",
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), default=True),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # A Redis outage must not refuse a patient: each process counts in memory until Redis answers again
+        # (Flask-Limiter logs the switch and the recovery once each), and a limit check that fails halfway
+        # (Redis lost mid-request) is logged and let through rather than answered with a 500.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
         "PROXY_FIX_HOPS": _int("PROXY_FIX_HOPS", 1 if production else 0),
     }
 

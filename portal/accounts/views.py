@@ -80,8 +80,8 @@ def sign_out() -> Response:
         begin_write(db.session)
         end_session(db.session, current_user.session_token)
         db.session.commit()
-        logout_user()
     session.clear()
+    logout_user()  # after the clear, which would drop its request to delete a remember cookie the browser has
     return redirect(url_for("accounts.sign_in"))
 
 

@@ -41,7 +41,7 @@ def import_upload(session: Session, name: str, data: bytes) -> ImportSummary:
     path = Path(name or "upload.json")
     try:
         parsed = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # bad JSON or UTF-8, or nesting too deep to parse
         records = [SourceRecord(path, None, error="not valid JSON")]
     else:
         if isinstance(parsed, list):

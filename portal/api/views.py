@@ -16,6 +16,7 @@ from portal.extensions import db, limiter
 from portal.search.service import SearchHit, SearchPage, parse_search_args, search_trials
 from portal.trials.services import get_trial
 from portal.urls import external_url
+from portal.validation import parse_whole
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 OPENAPI_FILE = Path(__file__).with_name("openapi.json")
@@ -70,7 +71,7 @@ def search() -> Response | tuple[Response, int]:
     per_page_text = (request.args.get("per_page") or "").strip()
     per_page = current_app.config["TRIALS_PER_PAGE"]
     if per_page_text:
-        per_page = int(per_page_text) if per_page_text.isdigit() and 1 <= int(per_page_text) <= MAX_PER_PAGE else 0
+        per_page = parse_whole(per_page_text, 1, MAX_PER_PAGE) or 0
         if not per_page:
             errors["per_page"] = f"Use a whole number from 1 to {MAX_PER_PAGE}."
     if errors:

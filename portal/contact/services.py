@@ -19,6 +19,7 @@ from portal.models import ContactRequest, Site, SiteRecipientOverride, Trial
 from portal.models.base import utcnow
 from portal.models.trial import OPEN_STATUSES
 from portal.urls import external_url
+from portal.validation import parse_whole
 
 RECRUITING = "RECRUITING"
 DUPLICATE_WINDOW = timedelta(hours=24)
@@ -208,9 +209,10 @@ def submit_contact_request(
 
 def find_site(session: Session, trial: Trial, site_id: str | None) -> Site | None:
     """A site of this trial by id; another trial's site id finds nothing."""
-    if not site_id or not site_id.isdigit():
+    number = parse_whole(site_id, 1)
+    if number is None:
         return None
-    return session.scalar(select(Site).where(Site.id == int(site_id), Site.trial_id == trial.id))
+    return session.scalar(select(Site).where(Site.id == number, Site.trial_id == trial.id))
 
 
 def request_for_confirmation(session: Session, trial: Trial, public_id: str | None) -> ContactRequest | None:

@@ -9,6 +9,7 @@ from email_validator import EmailNotValidError
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError, generate_csrf
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from portal.contact.forms import ContactForm, normalised_email
@@ -23,6 +24,7 @@ from portal.contact.services import (
     submit_contact_request,
 )
 from portal.database import begin_write
+from portal.edge import database_unavailable
 from portal.extensions import db, limiter
 from portal.geo import Place, country_code, resolve_place
 from portal.mail.dispatch import dispatch_after_commit
@@ -133,6 +135,14 @@ def submit(nct_id: str) -> Response | tuple[str, int]:
 @bp.errorhandler(CSRFError)
 def form_expired_page(error: CSRFError) -> tuple[str, int]:
     """A form sent with a missing or stale token: show it again with the values kept and a fresh token."""
+    try:
+        return _form_expired_page(error)
+    except SQLAlchemyError as exc:  # an error handler's own exception would become a 500
+        db.session.rollback()
+        return database_unavailable(exc)  # type: ignore[return-value]
+
+
+def _form_expired_page(error: CSRFError) -> tuple[str, int]:
     trial = get_trial(db.session, (request.view_args or {}).get("nct_id", "").strip().upper())
     sites = list(trial.sites) if trial else []
     if trial is None or not accepts_contact(trial, sites):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable
 
 from flask import Flask, current_app
@@ -19,6 +20,9 @@ from portal.mail import outbox
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "mail"
+# After Redis fails, requests skip it for this long (the sweep sends their mail), so an outage costs a patient's
+# request no connection timeout, and the log gets one warning per outage, not one per request.
+REDIS_PAUSE_SECONDS = 5.0
 
 
 def redis_connection(app: Flask) -> Redis:
@@ -108,15 +112,45 @@ class LocalDelivery:
                     db.session.remove()
 
 
+class QueueHealth:
+    """Whether this process last found Redis down, and since when."""
+
+    def __init__(self) -> None:
+        self.down_since: float | None = None
+        self.paused_until = 0.0
+        self._lock = threading.Lock()
+
+    def should_try(self) -> bool:
+        return time.monotonic() >= self.paused_until
+
+    def failed(self, exc: Exception) -> None:
+        with self._lock:
+            self.paused_until = time.monotonic() + REDIS_PAUSE_SECONDS
+            if self.down_since is None:
+                self.down_since = time.monotonic()
+                log.warning("could not queue mail (%s); the worker's sweep will send it", type(exc).__name__)
+
+    def succeeded(self) -> None:
+        with self._lock:
+            if self.down_since is not None:
+                log.info("mail queue reachable again after %.0f s", time.monotonic() - self.down_since)
+            self.down_since = None
+
+
 def dispatch_after_commit(new_rows: Iterable[tuple[int, int]]) -> None:
     """Called after the commit that wrote outbox rows. Never raises: the rows are safe in the database."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     mode = app.config["OUTBOX_DELIVERY"]
     if mode == "rq":
+        health: QueueHealth = app.extensions.setdefault("mail_queue_health", QueueHealth())
+        if not health.should_try():
+            return
         try:
             enqueue_ids(app, new_rows)
         except RedisError as exc:
-            log.warning("could not queue mail (%s); the worker's sweep will pick it up", type(exc).__name__)
+            health.failed(exc)
+        else:
+            health.succeeded()
     elif mode == "thread":
         app.extensions["local_delivery"].wake()
 

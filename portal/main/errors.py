@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, TooManyRequests
+from werkzeug.wrappers import Response
+
+from portal.edge import database_unavailable, wants_json
 
 log = logging.getLogger(__name__)
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
+    def http_error(error: HTTPException) -> tuple[Response | str, int]:
         code = error.code or 500
+        if wants_json():
+            return jsonify(error=error.description or error.name), code
         template = "errors/404.html" if code == 404 else "errors/error.html"
         return render_template(template, error=error, code=code), code
 
@@ -29,13 +35,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
-    def database_unavailable(error: Exception) -> tuple[str, int]:
-        # The message may hold SQL parameters (personal data): log only the kind of error.
-        original = getattr(error, "orig", None)
-        detail = getattr(original, "sqlite_errorname", None) or getattr(original, "sqlstate", None)
-        log.error("database error: %s %s %s", type(error).__name__, type(original).__name__, detail or "")
-        return render_template("errors/503.html"), 503
+    def database_error(error: Exception) -> tuple[Response | str, int]:
+        return database_unavailable(error)
 
     @app.errorhandler(InternalServerError)
-    def server_error(error: InternalServerError) -> tuple[str, int]:
+    def server_error(error: InternalServerError) -> tuple[Response | str, int]:
+        if wants_json():
+            return jsonify(error=gettext("Something went wrong on our side. Please try again soon.")), 500
         return render_template("errors/error.html", error=error, code=500), 500

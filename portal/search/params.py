@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 from portal.geo import MAX_PLACE_QUERY, Place, resolve_place
 from portal.models.trial import PHASES
 from portal.trials.presenters import STATUS_LABELS, STUDY_TYPE_LABELS
+from portal.validation import parse_whole
 
 MAX_QUERY = 200
 MAX_COUNTRY = 100
@@ -75,13 +76,6 @@ def _codes(args: MultiDict[str, str], name: str, allowed: tuple[str, ...] | list
     return good, len(good) != len(set(values))
 
 
-def _whole(text: str | None, low: int, high: int) -> int | None:
-    if text is None or not text.strip().isdigit():
-        return None
-    value = int(text.strip())
-    return value if low <= value <= high else None
-
-
 def parse_search_args(args: MultiDict[str, str]) -> tuple[SearchQuery, dict[str, str]]:
     """A SearchQuery from URL parameters, and messages for the parameters that were wrong (those are left out)."""
     errors: dict[str, str] = {}
@@ -104,7 +98,7 @@ def parse_search_args(args: MultiDict[str, str]) -> tuple[SearchQuery, dict[str,
     values["phases"] = phases
 
     if (age_text := (args.get("age") or "").strip()) != "":
-        age = _whole(age_text, 0, MAX_AGE)
+        age = parse_whole(age_text, 0, MAX_AGE)
         if age is None:
             errors["age"] = gettext("Type an age in whole years, from 0 to %(max)s.", max=MAX_AGE)
         values["age"] = age
@@ -131,7 +125,7 @@ def parse_search_args(args: MultiDict[str, str]) -> tuple[SearchQuery, dict[str,
     _parse_place(args, values, errors)
 
     if (page_text := (args.get("page") or "").strip()) != "":
-        page = _whole(page_text, 1, MAX_PAGE)
+        page = parse_whole(page_text, 1, MAX_PAGE)
         if page is None:
             errors["page"] = gettext("Pages are numbered from 1 to %(max)s.", max=MAX_PAGE)
         else:
@@ -145,7 +139,7 @@ def _parse_place(args: MultiDict[str, str], values: dict[str, object], errors: d
         errors["unit"] = gettext("Choose miles or kilometres.")
         unit = DEFAULT_UNIT
     within_text = (args.get("within") or "").strip()
-    within = _whole(within_text, 1, MAX_WITHIN) if within_text else DEFAULT_WITHIN
+    within = parse_whole(within_text, 1, MAX_WITHIN) if within_text else DEFAULT_WITHIN
     if within is None:
         errors["within"] = gettext("Type a distance in whole numbers, from 1 to %(max)s.", max=MAX_WITHIN)
         within = DEFAULT_WITHIN

@@ -33,6 +33,7 @@ from portal.site.services import (
     set_status,
     user_sites,
 )
+from portal.validation import parse_whole
 
 bp = Blueprint("site", __name__, url_prefix="/site")
 LIST_LIMIT = 500  # rows on the page; the CSV has them all
@@ -62,12 +63,13 @@ def _user() -> User:
 
 def _filters(form: FilterForm) -> RequestFilters:
     site = form.site.data or ""
-    if site and not site.isdigit():
+    site_id = parse_whole(site, 1)
+    if site and site_id is None:
         abort(404)
     return RequestFilters(
         status=form.status.data or None,
         nct_id=(form.trial.data or "").strip().upper() or None,
-        site_id=int(site) if site else None,
+        site_id=site_id,
         date_from=form.date_from.data,
         date_to=form.date_to.data,
     )

@@ -1,0 +1,128 @@
+"""The edge of every request: body size limits, and no NUL, lone surrogate or deep JSON past it.
+
+Field-by-field rules (lengths, formats, control characters people can type) stay with each form, which
+re-shows itself with the message beside the field. What is refused here is what no person types and no
+database column keeps: the request is answered 400 with a message naming the part, and nothing runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
+from werkzeug.wrappers import Response
+
+from portal.validation import MAX_DATABASE_INTEGER, JsonBodyError, parse_json_body, unstorable_character
+
+log = logging.getLogger(__name__)
+
+# Routes that answer JSON, so their errors are JSON too.
+JSON_PREFIXES = ("/api/",)
+JSON_ENDPOINTS = {"notes.create", "notes.revoke", "notes.email_link", "notes.csrf_token", "alerts.conditions"}
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+UPLOAD_ENDPOINTS = {"admin.upload"}
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in our URLs: ASCII digits that fit a database integer, else the route does not match (404)."""
+
+    regex = r"[0-9]{1,10}"
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002  (werkzeug's name)
+        kwargs.setdefault("max", MAX_DATABASE_INTEGER)
+        super().__init__(map, *args, **kwargs)
+
+
+def wants_json() -> bool:
+    return request.path.startswith(JSON_PREFIXES) or request.endpoint in JSON_ENDPOINTS
+
+
+def json_payload() -> Any:
+    """The request's JSON body as the edge checked it (None when it sent none)."""
+    return g.get("json_payload")
+
+
+def database_unavailable(error: Exception) -> tuple[Response | str, int]:
+    """The 503 for a database that cannot be reached or refused a statement: JSON on JSON routes, else a page."""
+    # The message may hold SQL parameters (personal data): log only the kind of error.
+    original = getattr(error, "orig", None)
+    detail = getattr(original, "sqlite_errorname", None) or getattr(original, "sqlstate", None)
+    log.error("database error: %s %s %s", type(error).__name__, type(original).__name__, detail or "")
+    if wants_json():
+        return jsonify(error=gettext("This service is not working at the moment. Please try again soon.")), 503
+    return render_template("errors/503.html"), 503
+
+
+def _refuse(part: str, message: str) -> tuple[Response | str, int]:
+    if wants_json():
+        return jsonify(error=message, fields={part: message}), 400
+    return render_template("errors/bad_input.html", part=part, message=message), 400
+
+
+def _bad_character(part: str) -> tuple[Response | str, int]:
+    return _refuse(part, gettext("This contains a character we cannot accept. Please remove it and try again."))
+
+
+def check_request() -> tuple[Response | str, int] | None:
+    for name, value in (request.view_args or {}).items():
+        if isinstance(value, str) and unstorable_character(value):
+            return _bad_character(name)
+    for key, value in request.args.items(multi=True):
+        if unstorable_character(key) or unstorable_character(value):
+            return _bad_character(key)
+    if request.method not in WRITE_METHODS:
+        return None
+    if request.is_json:
+        try:
+            g.json_payload = parse_json_body(request.get_data(cache=True))
+        except JsonBodyError:
+            return _refuse("body", gettext("We could not read this request. Please reload the page and try again."))
+        return None
+    for key, value in request.form.items(multi=True):
+        if unstorable_character(key) or unstorable_character(value):
+            return _bad_character(key)
+    return None
+
+
+def init_edge(app: Flask) -> None:
+    """Register before the extensions whose hooks read the body (CSRF, the limiter's key functions)."""
+    app.url_map.converters["int"] = DatabaseIdConverter
+
+    @app.before_request
+    def edge() -> tuple[Response | str, int] | None:
+        if request.endpoint in UPLOAD_ENDPOINTS:
+            request.max_content_length = app.config["ADMIN_UPLOAD_MAX_BYTES"]
+        return check_request()
+
+    if app.config["PORTAL_ENV"] == "production":
+        # Registered before the extensions, so it runs after their after_request hooks (Flask-Login's included).
+        app.after_request(secure_every_cookie)
+
+    @app.errorhandler(413)
+    def too_large(error: HTTPException) -> tuple[Response | str, int]:
+        message = gettext("What you sent is too large. Please send less and try again.")
+        if wants_json():
+            return jsonify(error=message), 413
+        return render_template("errors/error.html", error=error, code=413, message=message), 413
+
+
+def secure_every_cookie(response: Response) -> Response:
+    """Production serves HTTPS only: every Set-Cookie is Secure, including the ones that delete a cookie.
+
+    Flask-Login deletes its remember cookie without the Secure attribute, and a browser ignores an insecure
+    Set-Cookie for a `__Host-` name, so such a cookie would never be removed.
+    """
+    cookies = response.headers.getlist("Set-Cookie")
+    if cookies and not all(_is_secure(cookie) for cookie in cookies):
+        response.headers.remove("Set-Cookie")
+        for cookie in cookies:
+            response.headers.add("Set-Cookie", cookie if _is_secure(cookie) else f"{cookie}; Secure")
+    return response
+
+
+def _is_secure(cookie: str) -> bool:
+    return any(part.strip().lower() == "secure" for part in cookie.split(";")[1:])
