@@ -119,7 +119,9 @@ def create() -> tuple[Response, int]:
 @bp.post("/shares/revoke")
 def revoke() -> Response | tuple[Response, int]:
     payload = request.get_json(silent=True)
-    owner_token = payload.get("owner_token") if isinstance(payload, dict) else None
+    if not isinstance(payload, dict):
+        return jsonify(errors={"form": gettext("We could not read your request. Please try again.")}), 400
+    owner_token = payload.get("owner_token")
     begin_write(db.session)
     revoked = revoke_share(db.session, owner_token)
     db.session.commit()
