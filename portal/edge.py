@@ -69,8 +69,9 @@ def _bad_character(part: str) -> tuple[Response | str, int]:
 
 def check_request() -> tuple[Response | str, int] | None:
     for name, value in (request.view_args or {}).items():
-        if isinstance(value, str) and unstorable_character(value):
-            return _bad_character(name)
+        if isinstance(value, str) and unstorable_character(value):  # people reach a path part through a link
+            message = gettext("This link does not work: it holds a character we cannot accept. Please check the link.")
+            return _refuse(name, message)
     for key, value in request.args.items(multi=True):
         if unstorable_character(key) or unstorable_character(value):
             return _bad_character(key)
