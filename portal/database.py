@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
 from portal.extensions import db
+from portal.validation import check_storable
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -73,7 +74,13 @@ def refresh_planner_statistics(session: Session | scoped_session[Session]) -> No
     session.commit()
 
 
+def _check_parameters(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+    check_storable(parameters)
+
+
 def configure_engine(engine: Engine) -> None:
+    # Both databases refuse the same values: PostgreSQL rejects NUL in text, SQLite would keep it.
+    event.listen(engine, "before_cursor_execute", _check_parameters)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)

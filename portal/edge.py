@@ -1,8 +1,9 @@
-"""The edge of every request: body size limits, and no NUL, lone surrogate or deep JSON past it.
+"""The edge of every request: body size limits, JSON that parses, and a 400 for what no database keeps.
 
-Field-by-field rules (lengths, formats, control characters people can type) stay with each form, which
-re-shows itself with the message beside the field. What is refused here is what no person types and no
-database column keeps: the request is answered 400 with a message naming the part, and nothing runs.
+Field-by-field rules (lengths, formats, control characters) stay with each form and parameter parser, which
+show the message beside the field. Here: a JSON body that is malformed, too deep or holds half a surrogate pair
+is refused before any view, CSRF check or rate limit reads it; and a NUL or lone surrogate that got past every
+field's check is caught on its way into the database (portal.database) and answered with a 400, nothing kept.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
-from portal.validation import MAX_DATABASE_INTEGER, JsonBodyError, parse_json_body, unstorable_character
+from portal.extensions import db
+from portal.validation import MAX_DATABASE_INTEGER, JsonBodyError, UnstorableInput, parse_json_body
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +43,6 @@ def wants_json() -> bool:
     return request.path.startswith(JSON_PREFIXES) or request.endpoint in JSON_ENDPOINTS
 
 
-def json_payload() -> Any:
-    """The request's JSON body as the edge checked it (None when it sent none)."""
-    return g.get("json_payload")
-
-
 def database_unavailable(error: Exception) -> tuple[Response | str, int]:
     """The 503 for a database that cannot be reached or refused a statement: JSON on JSON routes, else a page."""
     # The message may hold SQL parameters (personal data): log only the kind of error.
@@ -63,29 +60,12 @@ def _refuse(part: str, message: str) -> tuple[Response | str, int]:
     return render_template("errors/bad_input.html", part=part, message=message), 400
 
 
-def _bad_character(part: str) -> tuple[Response | str, int]:
-    return _refuse(part, gettext("This contains a character we cannot accept. Please remove it and try again."))
-
-
 def check_request() -> tuple[Response | str, int] | None:
-    for name, value in (request.view_args or {}).items():
-        if isinstance(value, str) and unstorable_character(value):  # people reach a path part through a link
-            message = gettext("This link does not work: it holds a character we cannot accept. Please check the link.")
-            return _refuse(name, message)
-    for key, value in request.args.items(multi=True):
-        if unstorable_character(key) or unstorable_character(value):
-            return _bad_character(key)
-    if request.method not in WRITE_METHODS:
-        return None
-    if request.is_json:
+    if request.method in WRITE_METHODS and request.is_json:
         try:
-            g.json_payload = parse_json_body(request.get_data(cache=True))
+            parse_json_body(request.get_data(cache=True))  # the views then read it with request.get_json
         except JsonBodyError:
             return _refuse("body", gettext("We could not read this request. Please reload the page and try again."))
-        return None
-    for key, value in request.form.items(multi=True):
-        if unstorable_character(key) or unstorable_character(value):
-            return _bad_character(key)
     return None
 
 
@@ -102,6 +82,12 @@ def init_edge(app: Flask) -> None:
     if app.config["PORTAL_ENV"] == "production":
         # Registered before the extensions, so it runs after their after_request hooks (Flask-Login's included).
         app.after_request(secure_every_cookie)
+
+    @app.errorhandler(UnstorableInput)
+    def unstorable(error: UnstorableInput) -> tuple[Response | str, int]:
+        # Caught on its way into the database, past every form's own checks: nothing of this request is kept.
+        db.session.rollback()
+        return _refuse("input", gettext("This contains a character we cannot accept. Please remove it and try again."))
 
     @app.errorhandler(413)
     def too_large(error: HTTPException) -> tuple[Response | str, int]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from typing import Any
 
 # PostgreSQL's integer column is 32-bit signed; no id, page or count we accept is larger.
@@ -28,14 +30,50 @@ def parse_whole(text: str | None, low: int = 0, high: int = MAX_DATABASE_INTEGER
     return value if low <= value <= high else None
 
 
-def unstorable_character(text: str) -> str | None:
-    """The name of the first character no database column can keep: NUL, or half of a surrogate pair."""
-    if "\x00" in text:
-        return "NUL"
-    for ch in text:
-        if "\ud800" <= ch <= "\udfff":
-            return "surrogate"
-    return None
+NCT_ID = re.compile(r"NCT[0-9]{8}")
+# secrets.token_urlsafe: what our public ids and link tokens are made of.
+URL_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def has_control_characters(text: str) -> bool:
+    """CR, LF, NUL, tabs and other control or format characters (none belongs in a name, a place or a search)."""
+    return any(unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp", "Cs"} for ch in text)
+
+
+def is_nct_id(text: str) -> bool:
+    return NCT_ID.fullmatch(text) is not None
+
+
+def is_url_token(text: str) -> bool:
+    return URL_TOKEN.fullmatch(text) is not None
+
+
+class UnstorableInput(ValueError):
+    """A value bound for the database holds NUL or half a surrogate pair: the request is refused, nothing stored."""
+
+
+def check_storable(parameters: Any) -> None:
+    """Raise UnstorableInput if any string among a statement's parameters cannot be stored.
+
+    The backstop behind the forms' own checks: PostgreSQL refuses NUL in text and psycopg cannot encode a lone
+    surrogate (both came back as a 503 "database error"), while SQLite would quietly keep them.
+    """
+    batches = parameters if isinstance(parameters, list) else [parameters]
+    for batch in batches:
+        values = batch.values() if isinstance(batch, dict) else batch
+        for value in values or ():
+            if isinstance(value, str) and not value.isascii() and not _encodable(value):
+                raise UnstorableInput("half of a surrogate pair")
+            if isinstance(value, str) and "\x00" in value:
+                raise UnstorableInput("NUL")
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class JsonBodyError(ValueError):
@@ -46,7 +84,9 @@ def parse_json_body(data: bytes) -> Any:
     """Parse a JSON body, refusing what `json.loads` lets through but the rest of the portal cannot keep.
 
     Refused: invalid UTF-8 or JSON, nesting deeper than MAX_JSON_DEPTH (very deep nesting makes `json.loads`
-    raise RecursionError, which is no ValueError), and NUL or lone surrogates in any key or string.
+    raise RecursionError, which is no ValueError), lone surrogates in any key or string (no UTF-8 text holds
+    them, so no field could), and integers past the database's range. A NUL is left to each field's own
+    check (notes drop control characters; identifiers are matched against their format).
     """
     try:
         value = json.loads(data)
@@ -56,15 +96,15 @@ def parse_json_body(data: bytes) -> Any:
     while stack:  # iterative: the walk itself must not recurse
         item, depth = stack.pop()
         if isinstance(item, str):
-            if unstorable_character(item):
-                raise JsonBodyError("a string holds a character that cannot be stored")
+            if not item.isascii() and not _encodable(item):
+                raise JsonBodyError("a string holds half of a surrogate pair")
         elif isinstance(item, dict | list):
             if depth > MAX_JSON_DEPTH:
                 raise JsonBodyError("nested too deeply")
             children = item.items() if isinstance(item, dict) else ((None, child) for child in item)
             for key, child in children:
-                if key is not None and unstorable_character(key):
-                    raise JsonBodyError("a key holds a character that cannot be stored")
+                if key is not None and not key.isascii() and not _encodable(key):
+                    raise JsonBodyError("a key holds half of a surrogate pair")
                 stack.append((child, depth + 1))
         elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > MAX_DATABASE_INTEGER:
             raise JsonBodyError("a number is out of range")

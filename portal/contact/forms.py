@@ -21,6 +21,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from portal.validation import has_control_characters
+
 # Languages a patient can ask to be contacted in: code -> name in that language, so each reader finds theirs.
 LANGUAGES = [
     ("en", "English"),
@@ -44,11 +46,6 @@ LANGUAGE_NAMES = dict(LANGUAGES)
 CONSENT_VERSION = "2026-11-25"
 MAX_NAME = 100
 MAX_MESSAGE = 1000
-
-
-def has_control_characters(text: str) -> bool:
-    """CR, LF, NUL, tabs and other control or format characters (except in the free-text message)."""
-    return any(unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} for ch in text)
 
 
 def strip(value: Any) -> Any:

@@ -17,6 +17,7 @@ from portal.models import Site, SiteRecipientOverride, Trial, TrialCondition, Tr
 from portal.models.base import utcnow
 from portal.models.trial import OPEN_STATUSES, RECRUITING
 from portal.search.index import document_for, index_trial
+from portal.validation import UnstorableInput
 
 COMMIT_EVERY = 200
 log = logging.getLogger(__name__)
@@ -193,7 +194,7 @@ def import_records(
                 data = normalise_study(record.study, digest)
                 with session.begin_nested():
                     outcome = upsert_trial(session, data)
-            except RecordError as exc:
+            except (RecordError, UnstorableInput) as exc:
                 summary.failed += 1
                 summary.errors.append(f"{label}: {exc}")
                 continue

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from portal.geo import MAX_PLACE_QUERY, Place, resolve_place
 from portal.models.trial import PHASES
 from portal.trials.presenters import STATUS_LABELS, STUDY_TYPE_LABELS
-from portal.validation import parse_whole
+from portal.validation import has_control_characters, parse_whole
 
 MAX_QUERY = 200
 MAX_COUNTRY = 100
@@ -84,6 +84,8 @@ def parse_search_args(args: MultiDict[str, str]) -> tuple[SearchQuery, dict[str,
     q = " ".join((args.get("q") or "").split())
     if len(q) > MAX_QUERY:
         errors["q"] = gettext("Use at most %(num)s characters.", num=MAX_QUERY)
+    elif has_control_characters(q):
+        errors["q"] = gettext("Please remove special characters.")
     elif q:
         values["q"] = q
 
@@ -119,6 +121,8 @@ def parse_search_args(args: MultiDict[str, str]) -> tuple[SearchQuery, dict[str,
     if country := " ".join((args.get("country") or "").split()):
         if len(country) > MAX_COUNTRY:
             errors["country"] = gettext("Use at most %(num)s characters.", num=MAX_COUNTRY)
+        elif has_control_characters(country):
+            errors["country"] = gettext("Please remove special characters.")
         else:
             values["country"] = country
 
@@ -148,6 +152,9 @@ def _parse_place(args: MultiDict[str, str], values: dict[str, object], errors: d
         return
     if len(near) > MAX_PLACE_QUERY:
         errors["near"] = gettext("Use at most %(num)s characters.", num=MAX_PLACE_QUERY)
+        return
+    if has_control_characters(near):
+        errors["near"] = gettext("Please remove special characters.")
         return
     place = resolve_place(near)
     if place is None:

@@ -14,6 +14,7 @@ from portal.models.base import utcnow
 from portal.models.contact import CONTACT_STATUSES
 from portal.models.user import User
 from portal.site import audit
+from portal.validation import is_url_token
 
 RESPONSE_DUE_BUSINESS_DAYS = 2
 MAX_NOTE = 2000
@@ -91,6 +92,8 @@ def list_requests(
 
 def get_request(session: Session, user: User, public_id: str) -> ContactRequest | None:
     """A request of one of the user's sites, or None (another site's request is indistinguishable from none)."""
+    if not is_url_token(public_id):
+        return None
     return session.scalar(scoped_requests(user).where(ContactRequest.public_id == public_id))
 
 

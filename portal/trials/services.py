@@ -6,10 +6,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.models import Trial
+from portal.validation import is_nct_id
 
 
 def get_trial(session: Session, nct_id: str) -> Trial | None:
-    """A trial the public may see (an operator can hide one)."""
+    """A trial the public may see (an operator can hide one). Anything not shaped like an NCT ID finds nothing."""
+    if not is_nct_id(nct_id):
+        return None
     return session.scalar(select(Trial).where(Trial.nct_id == nct_id, Trial.hidden.is_(False)))
 
 
