@@ -27,8 +27,6 @@ log = logging.getLogger(__name__)
 
 MAX_LINE_LENGTH = 998
 DEFAULT_RETRY_DELAYS = (30, 120, 600, 1800, 7200)
-# A row left in "sending" longer than this (a worker died mid-send) is claimed again.
-DEFAULT_CLAIM_LEASE = timedelta(minutes=5)
 
 
 def retry_delays(config: Mapping[str, Any]) -> tuple[int, ...]:
@@ -73,6 +71,7 @@ def add_email(
 
 
 def _due(now: datetime, lease: timedelta) -> Any:
+    """Due: pending and its time has come, or claimed longer than the lease ago (the worker died mid-send)."""
     return or_(
         and_(OutboxEmail.status == PENDING, OutboxEmail.next_attempt_at <= now),
         and_(OutboxEmail.status == SENDING, OutboxEmail.claimed_at < now - lease),
@@ -86,7 +85,7 @@ def due_ids(session: Session, now: datetime | None = None, limit: int = 500) -> 
     delivery of a row from a job for the same delivery that is already waiting.
     """
     now = now or utcnow()
-    lease = current_app.config.get("OUTBOX_CLAIM_LEASE", DEFAULT_CLAIM_LEASE)
+    lease = current_app.config["OUTBOX_CLAIM_LEASE"]
     rows = session.execute(
         select(OutboxEmail.id, OutboxEmail.attempts, OutboxEmail.claimed_at)
         .where(_due(now, lease))
@@ -103,7 +102,7 @@ def delivery_key(attempts: int, claimed_at: datetime | None) -> str:
 def claim(session: Session, email_id: int, now: datetime | None = None) -> str | None:
     """Claim one row with a conditional update: of two workers racing, exactly one gets it. Commits."""
     now = now or utcnow()
-    lease = current_app.config.get("OUTBOX_CLAIM_LEASE", DEFAULT_CLAIM_LEASE)
+    lease = current_app.config["OUTBOX_CLAIM_LEASE"]
     token = secrets.token_hex(16)
     result = session.execute(
         update(OutboxEmail)
@@ -119,7 +118,7 @@ def claim_due(session: Session, limit: int = 5, now: datetime | None = None) -> 
     """Claim up to `limit` due rows. PostgreSQL: FOR UPDATE SKIP LOCKED; elsewhere a conditional update each."""
     now = now or utcnow()
     if session.get_bind().dialect.name == "postgresql":
-        lease = current_app.config.get("OUTBOX_CLAIM_LEASE", DEFAULT_CLAIM_LEASE)
+        lease = current_app.config["OUTBOX_CLAIM_LEASE"]
         ids = list(
             session.scalars(
                 select(OutboxEmail.id)
