@@ -15,8 +15,10 @@ from portal.models import OutboxEmail, Site
 from portal.models.base import utcnow
 from tests.conftest import SmtpServer
 from tests.contact.helpers import TRIAL, post_contact
+from tests.staff import make_user, sign_in
 
 TEAM_A, TEAM_B = "team-a@hospital.example.org", "team-b@hospital.example.org"
+ADMIN = "ops@example.org"
 
 
 @pytest.fixture
@@ -72,6 +74,16 @@ def test_a_refused_team_member_is_recorded_shown_and_sent_to_alone_on_retry(
     assert f"partly sent #{row.id} contact_site, 1 attempts, last error: refused: 1 of 2 recipients" in status
     assert "https://trials.example.org/admin/outbox" in status
     assert "hospital.example.org" not in status and "jose" not in status.lower()
+
+    # The admin page, behind sign-in: which address was refused, and what the server said.
+    admin = app.test_client()
+    make_user(app, ADMIN, role="admin")
+    sign_in(admin, ADMIN)
+    assert "partly sent: 1, failed: 0" in admin.get("/admin/").get_data(as_text=True)
+    html = admin.get("/admin/outbox").get_data(as_text=True)
+    assert "Partly sent: 1." in html and "partly sent" in html
+    assert f"{TEAM_B}: 550 5.1.1 No such user" in html
+    assert TEAM_A not in html  # only the recipients who need the operator
 
     # The address is fixed on the server's side; sending again reaches the refused member, and only them.
     del smtp_server.handler.refuse[TEAM_B]
