@@ -218,7 +218,9 @@ def send_claimed(session: Session, email_id: int, token: str) -> Outcome | None:
     except DeliveryError as exc:
         retry_at = None if exc.permanent else _next_attempt(attempts, retry_delays(config), now)
         if exc.refused is not None:
-            values.update(refused_recipients=exc.refused, last_error=refused_note(exc.refused, len(recipients)))
+            # A 421 ends the session before every recipient was tried: the untried ones keep their earlier reply.
+            refused = {**not_yet, **exc.refused} if first_sent_at else exc.refused
+            values.update(refused_recipients=refused, last_error=refused_note(refused, len(recipients)))
         else:
             values.update(last_error=str(exc)[:500])
         if retry_at is not None:

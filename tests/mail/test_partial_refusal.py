@@ -10,7 +10,8 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select, update
 
 from portal.extensions import db
-from portal.mail.outbox import deliver_due
+from portal.mail.outbox import add_email, deliver_due
+from portal.mail.rendering import RenderedEmail
 from portal.models import OutboxEmail, Site
 from portal.models.base import utcnow
 from tests.conftest import SmtpServer
@@ -129,3 +130,24 @@ def test_a_recipient_refused_until_the_last_delay_leaves_the_message_partly_sent
     assert row.refused_recipients == {TEAM_B: "452 4.2.2 Mailbox full"}
     assert row.last_error == "refused: 1 of 2 recipients, SMTP [452]"
     assert deliveries_to(smtp_server, TEAM_A) == 1
+
+
+def test_a_server_that_hangs_up_during_a_retry_forgets_none_of_the_recipients_still_waiting(
+    app: Flask, smtp_server: SmtpServer
+) -> None:
+    team = ["a@hospital.example.org", "b@hospital.example.org", "c@hospital.example.org"]
+    with app.app_context():
+        add_email(db.session, kind="contact_site", recipients=team, email=RenderedEmail("Request", "Hi", "<p>Hi</p>"))
+        db.session.commit()
+    smtp_server.handler.refuse.update({team[1]: "450 4.2.1 Busy", team[2]: "450 4.2.1 Busy"})
+    assert deliver(app) == ["pending"]
+    smtp_server.handler.refuse[team[1]] = "421 4.3.2 Closing"  # smtplib stops there: c is not even tried
+    make_due(app)
+    assert deliver(app) == ["pending"]
+    with app.app_context():
+        row = db.session.scalar(select(OutboxEmail))
+        assert row is not None and row.refused_recipients == {team[1]: "421 4.3.2 Closing", team[2]: "450 4.2.1 Busy"}
+    smtp_server.handler.refuse.clear()
+    make_due(app)
+    assert deliver(app) == ["sent"]
+    assert [deliveries_to(smtp_server, address) for address in team] == [1, 1, 1]
