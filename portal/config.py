@@ -74,7 +74,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "OUTBOX_DELIVERY": os.environ.get("OUTBOX_DELIVERY") or ("rq" if os.environ.get("REDIS_URL") else "thread"),
         "OUTBOX_RETRY_DELAYS": _delays("OUTBOX_RETRY_DELAYS", "30,120,600,1800,7200"),
         "OUTBOX_SWEEP_SECONDS": _int("OUTBOX_SWEEP_SECONDS", 10),
-        "OUTBOX_CLAIM_LEASE": timedelta(seconds=_int("OUTBOX_CLAIM_LEASE_SECONDS", 300)),
+        # A live worker's send ends within a few MAIL_TIMEOUTs; a claim older than that is a dead worker's.
+        "OUTBOX_CLAIM_LEASE": timedelta(seconds=_int("OUTBOX_CLAIM_LEASE_SECONDS", 3 * _int("MAIL_TIMEOUT", 10) + 15)),
         "CONTACT_RATE_LIMIT_IP": os.environ.get("CONTACT_RATE_LIMIT_IP") or "20 per hour",
         "CONTACT_RATE_LIMIT_EMAIL": os.environ.get("CONTACT_RATE_LIMIT_EMAIL") or "5 per day",
         "ALERTS_RATE_LIMIT_IP": os.environ.get("ALERTS_RATE_LIMIT_IP") or "10 per hour",

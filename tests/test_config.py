@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
 
 from portal import create_app
-from portal.config import ConfigError
+from portal.config import ConfigError, load_config
 
 STRONG_SECRET = "b7Qf9-Zk2LmX0pRt4VwY8aCdEeGhJjKn3sUu5"
 
@@ -86,6 +89,19 @@ def test_configuration_comes_from_conventional_variables(monkeypatch: pytest.Mon
     assert app.config["MAIL_SERVER"] == "smtp.example.org"
     assert app.config["MAIL_PORT"] == 2525
     assert app.config["REDIS_URL"] == "redis://127.0.0.1:6379/3"
+
+
+def test_the_claim_lease_follows_the_mail_timeout_unless_it_is_set(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A message whose worker died mid-send goes again within about a minute, not after five."""
+    monkeypatch.delenv("OUTBOX_CLAIM_LEASE_SECONDS", raising=False)
+    monkeypatch.delenv("MAIL_TIMEOUT", raising=False)
+    assert load_config(tmp_path)["OUTBOX_CLAIM_LEASE"] == timedelta(seconds=45)  # 3 x 10 s + 15 s
+    monkeypatch.setenv("MAIL_TIMEOUT", "30")
+    assert load_config(tmp_path)["OUTBOX_CLAIM_LEASE"] == timedelta(seconds=105)
+    monkeypatch.setenv("OUTBOX_CLAIM_LEASE_SECONDS", "600")
+    assert load_config(tmp_path)["OUTBOX_CLAIM_LEASE"] == timedelta(seconds=600)
 
 
 def test_a_bad_number_in_the_environment_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from portal.accounts.passwords import hash_password, verify_password
@@ -86,6 +86,31 @@ class SignInResult:
         return self.user is not None
 
 
+# pg_advisory_xact_lock(class, key): one class per kind of key, so an account and an IP never share a lock.
+_ACCOUNT_LOCK_CLASS, _IP_LOCK_CLASS = 0x5349_4E01, 0x5349_4E02
+
+
+def _lock_number(key: str) -> int:
+    """The first 32 bits of a keyed hash, as the signed int4 an advisory lock takes (a clash only makes one wait)."""
+    return int(key[:8], 16) - 2**31
+
+
+def hold_sign_in_locks(session: Session, account_key: str, ip_key: str) -> None:
+    """Until the transaction ends, no other sign-in for this account, or from this IP, counts or checks a password.
+
+    Counting the recent failures, checking the password and recording a failure must be one step: otherwise
+    parallel wrong passwords all find the count under the limit, and all are checked. PostgreSQL: advisory locks
+    held to the end of the transaction, the account's before the IP's in every sign-in, so two never wait for each
+    other. SQLite has one writer at a time: a first statement that writes (matching no row) takes the write lock,
+    which the sign-in view's BEGIN IMMEDIATE has already taken.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        for lock_class, key in ((_ACCOUNT_LOCK_CLASS, account_key), (_IP_LOCK_CLASS, ip_key)):
+            session.execute(select(func.pg_advisory_xact_lock(lock_class, _lock_number(key))))
+    else:
+        session.execute(text("DELETE FROM sign_in_failures WHERE 0 = 1"))
+
+
 def is_locked_out(session: Session, account_key: str, ip_key: str, now: datetime) -> bool:
     config = current_app.config
     since = now - timedelta(minutes=config["LOCKOUT_WINDOW_MINUTES"])
@@ -107,11 +132,14 @@ def is_locked_out(session: Session, account_key: str, ip_key: str, now: datetime
 def authenticate(session: Session, email: str, password: str, ip: str, now: datetime | None = None) -> SignInResult:
     """Check a sign-in. The lockout is checked first, so a locked account or IP never costs a hash. Flushes.
 
-    Failures are counted for unknown addresses too, so the answer never tells whether an account exists.
+    Failures are counted for unknown addresses too, so the answer never tells whether an account exists. Sign-ins
+    for one account, or from one IP, take turns until the caller's transaction ends (`hold_sign_in_locks`), so
+    however many arrive at once, at most the limit of passwords is checked in a window.
     """
     now = now or utcnow()
     address = email.strip().lower()
     account_key, ip_key = _key("account", address), _key("ip", ip or "unknown")
+    hold_sign_in_locks(session, account_key, ip_key)
     if is_locked_out(session, account_key, ip_key, now):
         return SignInResult(None, locked=True)
     user = find_user(session, address)

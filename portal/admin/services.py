@@ -14,7 +14,7 @@ from portal.contact.services import replace_site_recipients
 from portal.ctgov.importer import ImportSummary, import_records
 from portal.ctgov.sources import SourceRecord
 from portal.models import OutboxEmail, Site, SiteMembership, SiteRecipientOverride, Trial, User
-from portal.models.outbox import FAILED, PENDING, SENDING
+from portal.models.outbox import FAILED, PARTIAL, PENDING, SENDING
 
 
 class AdminError(ValueError):
@@ -114,11 +114,15 @@ def outbox_counts(session: Session) -> dict[str, int]:
 
 
 def waiting_mail(session: Session, limit: int = 200) -> list[OutboxEmail]:
-    """Pending, sending and failed messages, oldest first. The page shows kinds and errors, not contents."""
+    """Pending, sending, partly sent and failed messages, oldest first.
+
+    The page shows kinds, errors and the recipients a server refused (an operator has to know whose address to
+    fix), never contents or the other recipients.
+    """
     return list(
         session.scalars(
             select(OutboxEmail)
-            .where(OutboxEmail.status.in_((PENDING, SENDING, FAILED)))
+            .where(OutboxEmail.status.in_((PENDING, SENDING, PARTIAL, FAILED)))
             .order_by(OutboxEmail.created_at)
             .limit(limit)
         )

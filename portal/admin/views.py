@@ -103,7 +103,7 @@ def outbox_retry() -> Response:
     begin_write(db.session)
     count = outbox.retry_failed(db.session)  # commits
     dispatch_after_commit(outbox.due_ids(db.session))
-    flash(gettext("%(count)d failed messages will be sent again.", count=count))
+    flash(gettext("%(count)d failed or partly sent messages will be sent again.", count=count))
     return redirect(url_for("admin.outbox_page"))
 
 

@@ -20,7 +20,8 @@ from portal.extensions import db
 from portal.mail import outbox
 from portal.mail.catcher import serve
 from portal.mail.dispatch import enqueue_ids, mail_queue
-from portal.models.outbox import FAILED, OutboxEmail
+from portal.models.outbox import FAILED, PARTIAL, PENDING, SENDING, SENT, OutboxEmail
+from portal.urls import external_url
 
 log = logging.getLogger(__name__)
 outbox_cli = AppGroup("outbox", help="See and retry the mail waiting in the outbox.")
@@ -28,22 +29,28 @@ outbox_cli = AppGroup("outbox", help="See and retry the mail waiting in the outb
 
 @outbox_cli.command("status")
 def status_command() -> None:
-    """Count messages by status and list the failed ones (no addresses or contents)."""
+    """Count messages by status and list the failed and partly sent ones (no addresses or contents)."""
     counts = dict(
         db.session.execute(select(OutboxEmail.status, func.count()).group_by(OutboxEmail.status)).tuples().all()
     )
-    for name in ("pending", "sending", "sent", "failed"):
+    for name in (PENDING, SENDING, SENT, PARTIAL, FAILED):
         click.echo(f"{name:8} {counts.get(name, 0)}")
-    failed = db.session.scalars(select(OutboxEmail).where(OutboxEmail.status == FAILED).order_by(OutboxEmail.id))
-    for row in failed:
-        click.echo(f"failed #{row.id} {row.kind}, {row.attempts} attempts, last error: {row.last_error}")
+    rows = db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.status.in_((PARTIAL, FAILED))).order_by(OutboxEmail.id)
+    )
+    for row in rows:
+        label = "partly sent" if row.status == PARTIAL else "failed"
+        click.echo(f"{label} #{row.id} {row.kind}, {row.attempts} attempts, last error: {row.last_error}")
+    if counts.get(PARTIAL):
+        # Addresses stay off the terminal (and cron mail and logs); operators read them behind sign-in.
+        click.echo(f"Who was refused, and the server's reply: {external_url('admin.outbox_page')}")
 
 
 @outbox_cli.command("retry")
 def retry_command() -> None:
-    """Send failed messages again, starting now."""
+    """Send failed messages again, starting now; a partly sent one only to the recipients who did not get it."""
     count = outbox.retry_failed(db.session)
-    click.echo(f"{count} failed messages queued again.")
+    click.echo(f"{count} failed or partly sent messages queued again.")
     if current_app.config["OUTBOX_DELIVERY"] == "rq" and count:
         enqueue_ids(current_app._get_current_object(), outbox.due_ids(db.session))  # type: ignore[attr-defined]
 
@@ -52,8 +59,9 @@ def retry_command() -> None:
 def deliver_command() -> None:
     """Send everything that is due now, in this process."""
     outcomes = outbox.deliver_due(db.session)
-    sent = sum(1 for o in outcomes if o.status == "sent")
-    click.echo(f"{sent} sent, {len(outcomes) - sent} not sent.")
+    sent = sum(1 for o in outcomes if o.status == SENT)
+    partly = sum(1 for o in outcomes if o.status == PARTIAL)
+    click.echo(f"{sent} sent, {partly} partly sent, {len(outcomes) - sent - partly} not sent.")
 
 
 def _sweep_forever(app: Flask, stop: threading.Event) -> None:

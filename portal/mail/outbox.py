@@ -19,16 +19,14 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from portal.mail.rendering import RenderedEmail
-from portal.mail.smtp import DeliveryError, send_bytes
+from portal.mail.smtp import DeliveryError, refused_codes, send_bytes
 from portal.models.base import utcnow
-from portal.models.outbox import FAILED, PENDING, SENDING, SENT, OutboxEmail
+from portal.models.outbox import FAILED, PARTIAL, PENDING, SENDING, SENT, OutboxEmail
 
 log = logging.getLogger(__name__)
 
 MAX_LINE_LENGTH = 998
 DEFAULT_RETRY_DELAYS = (30, 120, 600, 1800, 7200)
-# A row left in "sending" longer than this (a worker died mid-send) is claimed again.
-DEFAULT_CLAIM_LEASE = timedelta(minutes=5)
 
 
 def retry_delays(config: Mapping[str, Any]) -> tuple[int, ...]:
@@ -73,6 +71,7 @@ def add_email(
 
 
 def _due(now: datetime, lease: timedelta) -> Any:
+    """Due: pending and its time has come, or claimed longer than the lease ago (the worker died mid-send)."""
     return or_(
         and_(OutboxEmail.status == PENDING, OutboxEmail.next_attempt_at <= now),
         and_(OutboxEmail.status == SENDING, OutboxEmail.claimed_at < now - lease),
@@ -86,7 +85,7 @@ def due_ids(session: Session, now: datetime | None = None, limit: int = 500) -> 
     delivery of a row from a job for the same delivery that is already waiting.
     """
     now = now or utcnow()
-    lease = current_app.config.get("OUTBOX_CLAIM_LEASE", DEFAULT_CLAIM_LEASE)
+    lease = current_app.config["OUTBOX_CLAIM_LEASE"]
     rows = session.execute(
         select(OutboxEmail.id, OutboxEmail.attempts, OutboxEmail.claimed_at)
         .where(_due(now, lease))
@@ -103,7 +102,7 @@ def delivery_key(attempts: int, claimed_at: datetime | None) -> str:
 def claim(session: Session, email_id: int, now: datetime | None = None) -> str | None:
     """Claim one row with a conditional update: of two workers racing, exactly one gets it. Commits."""
     now = now or utcnow()
-    lease = current_app.config.get("OUTBOX_CLAIM_LEASE", DEFAULT_CLAIM_LEASE)
+    lease = current_app.config["OUTBOX_CLAIM_LEASE"]
     token = secrets.token_hex(16)
     result = session.execute(
         update(OutboxEmail)
@@ -119,7 +118,7 @@ def claim_due(session: Session, limit: int = 5, now: datetime | None = None) -> 
     """Claim up to `limit` due rows. PostgreSQL: FOR UPDATE SKIP LOCKED; elsewhere a conditional update each."""
     now = now or utcnow()
     if session.get_bind().dialect.name == "postgresql":
-        lease = current_app.config.get("OUTBOX_CLAIM_LEASE", DEFAULT_CLAIM_LEASE)
+        lease = current_app.config["OUTBOX_CLAIM_LEASE"]
         ids = list(
             session.scalars(
                 select(OutboxEmail.id)
@@ -181,15 +180,28 @@ def _next_attempt(attempts: int, delays: tuple[int, ...], now: datetime) -> date
     return now + timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311  (jitter, not security)
 
 
+def refused_note(refused: Mapping[str, str], total: int) -> str:
+    """What an operator reads about refused recipients: how many and the codes, never the addresses."""
+    return f"refused: {len(refused)} of {total} recipients, SMTP {refused_codes(refused)}"
+
+
 def send_claimed(session: Session, email_id: int, token: str) -> Outcome | None:
-    """Send a row this worker claimed, then record the result (only if the claim is still ours). Commits."""
+    """Send a row this worker claimed, then record the result (only if the claim is still ours). Commits.
+
+    Once the server has accepted a message for some recipients, it goes only to the ones it refused: a refusal
+    with a 4xx is tried again after the retry delays; when every remaining refusal is a 5xx, or the delays are
+    used up, the row ends "partial" (FAILED when nobody got it).
+    """
     row = session.get(OutboxEmail, email_id)
     if row is None or row.claim_token != token or row.status != SENDING:
         session.rollback()
         return None
     config = current_app.config
     attempts = row.attempts + 1
-    sender, recipients, kind = row.sender, list(row.recipients), row.kind
+    sender, kind, first_sent_at = row.sender, row.kind, row.sent_at
+    recipients = list(row.recipients)
+    not_yet = row.refused_recipients or {}
+    envelope = [r for r in recipients if r in not_yet] if first_sent_at else recipients
     values: dict[str, Any] = {"attempts": attempts, "claim_token": None}
     try:
         message = build_message(row)
@@ -202,19 +214,43 @@ def send_claimed(session: Session, email_id: int, token: str) -> Outcome | None:
     try:
         if message is None:
             raise build_error
-        refused = send_bytes(config, sender, recipients, message)
+        refused = send_bytes(config, sender, envelope, message) if envelope else {}
     except DeliveryError as exc:
         retry_at = None if exc.permanent else _next_attempt(attempts, retry_delays(config), now)
-        values.update(last_error=str(exc)[:500])
-        if retry_at is None:
+        if exc.refused is not None:
+            # A 421 ends the session before every recipient was tried: the untried ones keep their earlier reply.
+            refused = {**not_yet, **exc.refused} if first_sent_at else exc.refused
+            values.update(refused_recipients=refused, last_error=refused_note(refused, len(recipients)))
+        else:
+            values.update(last_error=str(exc)[:500])
+        if retry_at is not None:
+            values.update(status=PENDING, next_attempt_at=retry_at)
+            what = "not sent to the recipients refused before" if first_sent_at else "not sent"
+            log.warning("outbox email %s %s (attempt %s), retrying later: %s", email_id, what, attempts, exc)
+        elif first_sent_at:
+            values.update(status=PARTIAL)
+            log.error("outbox email %s partly sent; gave up on the rest after %s attempts: %s", email_id, attempts, exc)
+        else:
             values.update(status=FAILED)
             log.error("outbox email %s failed for good after %s attempts: %s", email_id, attempts, exc)
-        else:
-            values.update(status=PENDING, next_attempt_at=retry_at)
-            log.warning("outbox email %s not sent (attempt %s), retrying later: %s", email_id, attempts, exc)
     else:
-        values.update(status=SENT, sent_at=now, last_error=f"refused: {len(refused)} recipients" if refused else None)
-        log.info("outbox email %s sent (%s)", email_id, kind)
+        values.update(sent_at=first_sent_at or now, refused_recipients=refused or None)
+        if not refused:
+            values.update(status=SENT, last_error=None)
+            log.info("outbox email %s sent (%s)", email_id, kind)
+        else:
+            note = refused_note(refused, len(recipients))
+            temporary = any(code < 500 for code in refused_codes(refused))
+            retry_at = _next_attempt(attempts, retry_delays(config), now) if temporary else None
+            values.update(last_error=note)
+            if retry_at is not None:
+                values.update(status=PENDING, next_attempt_at=retry_at)
+                log.warning(
+                    "outbox email %s partly sent (%s), retrying the refused recipients: %s", email_id, kind, note
+                )
+            else:
+                values.update(status=PARTIAL)
+                log.error("outbox email %s partly sent (%s), the rest refused for good: %s", email_id, kind, note)
     _record(session, email_id, token, values)
     return Outcome(email_id, values.get("status", PENDING))
 
@@ -257,10 +293,13 @@ def deliver_due(session: Session, limit: int = 5) -> list[Outcome]:
 
 
 def retry_failed(session: Session) -> int:
-    """Put failed rows back in the queue, due now, with a fresh set of attempts."""
+    """Put failed and partly sent rows back in the queue, due now, with a fresh set of attempts.
+
+    A partly sent row goes only to the recipients who did not get it (see `send_claimed`).
+    """
     result = session.execute(
         update(OutboxEmail)
-        .where(OutboxEmail.status == FAILED)
+        .where(OutboxEmail.status.in_((FAILED, PARTIAL)))
         .values(status=PENDING, attempts=0, next_attempt_at=utcnow())
         .execution_options(synchronize_session=False)
     )

@@ -8,19 +8,36 @@ from typing import Any
 
 
 class DeliveryError(Exception):
-    """The message was not accepted. `permanent` failures are not retried."""
+    """The message was not accepted. `permanent` failures are not retried.
 
-    def __init__(self, message: str, *, permanent: bool) -> None:
+    `refused` holds each recipient's refusal when the server refused them all (address -> reply, see `refusals`).
+    """
+
+    def __init__(self, message: str, *, permanent: bool, refused: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.refused = refused
 
 
 def _code_error(code: int, what: str) -> DeliveryError:
     return DeliveryError(f"{what}: SMTP {code}", permanent=500 <= code < 600)
 
 
-def send_bytes(config: Mapping[str, Any], sender: str, recipients: list[str], message: bytes) -> list[str]:
-    """Send through the configured server; returns the recipients the server refused (when some were accepted)."""
+def refusals(refused: Mapping[str, tuple[int, bytes]]) -> dict[str, str]:
+    """smtplib's {address: (code, reply)} as {address: "550 5.1.1 No such user"}, one line of 200 characters or less."""
+    return {
+        address: " ".join(f"{code} {reply.decode('utf-8', 'replace')}".split())[:200]
+        for address, (code, reply) in refused.items()
+    }
+
+
+def refused_codes(refused: Mapping[str, str]) -> list[int]:
+    """The distinct SMTP codes of `refusals`, e.g. [450, 550]."""
+    return sorted({int(reply.split(maxsplit=1)[0]) for reply in refused.values()})
+
+
+def send_bytes(config: Mapping[str, Any], sender: str, recipients: list[str], message: bytes) -> dict[str, str]:
+    """Send through the configured server; returns the recipients it refused when it accepted others (`refusals`)."""
     host, port = config["MAIL_SERVER"], config["MAIL_PORT"]
     timeout = config["MAIL_TIMEOUT"]
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
@@ -34,9 +51,10 @@ def send_bytes(config: Mapping[str, Any], sender: str, recipients: list[str], me
                 smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
             refused = smtp.sendmail(sender, recipients, message)
     except smtplib.SMTPRecipientsRefused as exc:
-        codes = [code for code, _ in exc.recipients.values()]
+        refused = refusals(exc.recipients)
+        codes = refused_codes(refused)
         permanent = all(500 <= code < 600 for code in codes)
-        raise DeliveryError(f"all recipients refused: SMTP {sorted(set(codes))}", permanent=permanent) from exc
+        raise DeliveryError(f"all recipients refused: SMTP {codes}", permanent=permanent, refused=refused) from exc
     except (smtplib.SMTPAuthenticationError, smtplib.SMTPSenderRefused, smtplib.SMTPHeloError) as exc:
         # Our configuration or the server, not this message: every message would fail the same way, so wait.
         raise DeliveryError(f"{type(exc).__name__}: SMTP {exc.smtp_code}", permanent=False) from exc
@@ -47,4 +65,4 @@ def send_bytes(config: Mapping[str, Any], sender: str, recipients: list[str], me
     except (OSError, smtplib.SMTPException) as exc:
         # Refused connection, timeout, dropped connection: the server may be back later.
         raise DeliveryError(f"{type(exc).__name__}: {exc}"[:300], permanent=False) from exc
-    return sorted(refused)
+    return refusals(refused)

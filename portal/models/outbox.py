@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.models.base import Base, JSONType, TimestampMixin, UTCDateTime, utcnow
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+# Some recipients got it, the server refused the others and we stopped trying: `refused_recipients` says who.
+PARTIAL = "partial"
 
 
 class OutboxEmail(TimestampMixin, Base):
@@ -31,8 +33,12 @@ class OutboxEmail(TimestampMixin, Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     claim_token: Mapped[str | None] = mapped_column(String(32))
+    # When the server first accepted the message, for all its recipients or some of them.
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The recipients who have not got it, with the server's last reply: {"pi@site.org": "550 5.1.1 No such user"}.
+    # Once sent_at is set, a retry goes to these only, never again to the recipients the server accepted.
+    refused_recipients: Mapped[dict[str, str] | None] = mapped_column(JSONType)
     contact_request_id: Mapped[int | None] = mapped_column(
         ForeignKey("contact_requests.id", ondelete="CASCADE"), index=True
     )

@@ -12,8 +12,9 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select, update
 
 from portal.extensions import db
-from portal.mail.outbox import add_email, deliver_due
+from portal.mail.outbox import add_email, build_message, claim, claim_due, deliver_due, send_claimed
 from portal.mail.rendering import RenderedEmail
+from portal.mail.smtp import send_bytes
 from portal.models import OutboxEmail
 from portal.models.base import utcnow
 from tests.conftest import ALLOWED_SMTP_PORTS, SmtpServer, free_port
@@ -154,7 +155,7 @@ def test_a_temporary_refusal_is_retried_until_the_last_delay_then_failed(
     assert "jose" not in status.lower()  # no personal data in operator output
 
     smtp_server.handler.data_reply = None
-    assert "2 failed messages queued again." in runner.invoke(args=["outbox", "retry"]).output
+    assert "2 failed or partly sent messages queued again." in runner.invoke(args=["outbox", "retry"]).output
     assert sorted(deliver(app)) == ["sent", "sent"]
     assert len(smtp_server.messages) == 2
 
@@ -224,3 +225,31 @@ def test_a_message_that_cannot_be_sent_as_is_ends_failed_not_stuck(app: Flask, s
         failed = db.session.scalar(select(OutboxEmail).where(OutboxEmail.status == "failed"))
         assert failed is not None and failed.attempts == 1 and "UnicodeEncodeError" in (failed.last_error or "")
     assert len(smtp_server.messages) == 1
+
+
+def test_a_message_whose_worker_died_mid_send_goes_again_after_the_lease_with_the_same_message_id(
+    app: Flask, smtp_server: SmtpServer
+) -> None:
+    with app.app_context():
+        row = add_email(db.session, kind="test", recipients=["team@example.org"], email=RenderedEmail("Hi", "Hi", "Hi"))
+        db.session.commit()
+        email_id, message_id = row.id, row.message_id
+        lease = app.config["OUTBOX_CLAIM_LEASE"]
+        claimed_at = utcnow()
+        dead_token = claim(db.session, email_id, now=claimed_at)
+        assert dead_token is not None
+        # The worker hands the message to the server, then dies before it can record that.
+        row = db.session.get(OutboxEmail, email_id)
+        assert row is not None
+        send_bytes(app.config, row.sender, list(row.recipients), build_message(row))
+        db.session.rollback()
+
+        assert claim_due(db.session, now=claimed_at + lease - timedelta(seconds=1)) == []  # still its claim
+        again = claim_due(db.session, now=claimed_at + lease + timedelta(seconds=1))
+        assert [claimed_id for claimed_id, _token in again] == [email_id]
+        outcome = send_claimed(db.session, email_id, again[0][1])
+        assert outcome is not None and outcome.status == "sent"
+        assert send_claimed(db.session, email_id, dead_token) is None  # the old claim can no longer send or record
+        db.session.remove()
+    # At least once, and the copy says it is one: both carry the Message-ID the row was written with.
+    assert [m["Message-ID"] for m in smtp_server.messages] == [message_id, message_id]
