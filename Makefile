@@ -63,6 +63,7 @@ chromium:
 
 lint: install-test
 	$(BIN)/ruff check portal tests bench migrations wsgi.py
+	$(BIN)/lint-imports
 
 test-sqlite: install-test chromium
 	$(BIN)/pytest

@@ -17,7 +17,7 @@ from portal.database import init_database, render_migration_item
 from portal.edge import init_edge
 from portal.extensions import babel, csrf, db, limiter, migrate
 from portal.mail.dispatch import init_dispatch
-from portal.search.index import include_object as search_index_object
+from portal.models.search_index import include_object as search_index_object
 from portal.templating import register_template_helpers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_dispatch(app)
     register_template_helpers(app)
     register_blueprints(app)
+    register_periodic_jobs(app)
     register_commands(app)
     register_security_headers(app)
     if app.config["PROXY_FIX_HOPS"]:
@@ -121,6 +122,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     register_error_handlers(app)
+
+
+def register_periodic_jobs(app: Flask) -> None:
+    from portal.alerts.jobs import register_alert_runs
+
+    register_alert_runs(app)
 
 
 def register_commands(app: Flask) -> None:

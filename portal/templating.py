@@ -6,15 +6,8 @@ from flask import Flask
 from flask_babel import format_decimal, get_locale
 
 from portal.text import render_inline, render_markdown
-from portal.trials.presenters import (
-    age_range,
-    partial_date,
-    phase_label,
-    sex_label,
-    status_css,
-    status_label,
-    study_type_label,
-)
+from portal.trials.presenters import age_range, partial_date
+from portal.vocabulary import phase_label, sex_label, status_css, status_label, study_type_label
 
 
 def register_template_helpers(app: Flask) -> None:

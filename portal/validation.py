@@ -7,6 +7,8 @@ import re
 import unicodedata
 from typing import Any
 
+from email_validator import validate_email
+
 # PostgreSQL's integer column is 32-bit signed; no id, page or count we accept is larger.
 MAX_DATABASE_INTEGER = 2**31 - 1
 # Deeper JSON than any of our endpoints takes: {"notes": [{"quote": ...}]} is three levels.
@@ -109,3 +111,13 @@ def parse_json_body(data: bytes) -> Any:
         elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > MAX_DATABASE_INTEGER:
             raise JsonBodyError("a number is out of range")
     return value
+
+
+def normalised_email(text: str) -> str:
+    """The address as email-validator normalises it, in ASCII (an international domain in its punycode form).
+
+    Syntax only, no DNS lookups (the site works offline). Addresses whose local part is not ASCII are refused:
+    many mail servers cannot deliver to them.
+    """
+    result = validate_email(text, check_deliverability=False, allow_smtputf8=False)
+    return result.ascii_email or result.normalized

@@ -10,7 +10,7 @@ from sqlalchemy import inspect
 
 from portal.extensions import db
 from portal.models import Base
-from portal.search.index import include_object
+from portal.models.search_index import include_object
 
 
 def schema_differences(app: Flask) -> list[object]:

@@ -51,7 +51,7 @@ def _backfill() -> None:
     from sqlalchemy.orm import Session
 
     from portal.ctgov.record import RecordError, normalise_study
-    from portal.search.index import document_for, index_trial
+    from portal.models.search_index import document_for, index_trial
 
     session = Session(bind=op.get_bind())
     trials = sa.table("trials", sa.column("id", sa.Integer), sa.column("raw", JSON_TYPE))

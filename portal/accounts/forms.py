@@ -10,7 +10,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from portal.accounts.passwords import MAX_LENGTH, PROBLEMS, password_problem
-from portal.contact.forms import no_control_characters, strip, valid_email
+from portal.forms import no_control_characters, strip, valid_email
 
 
 def strong_password(form: FlaskForm, field: Any) -> None:

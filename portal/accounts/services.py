@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.passwords import hash_password, verify_password
 from portal.accounts.sessions import end_all_sessions, start_session
-from portal.contact.forms import normalised_email
 from portal.models.base import utcnow
 from portal.models.user import ADMIN, ROLES, SignInFailure, User
+from portal.validation import normalised_email
 
 
 class AccountError(ValueError):

@@ -8,7 +8,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.contact.forms import no_control_characters, strip, valid_email
+from portal.forms import no_control_characters, strip, valid_email
 from portal.models.user import ADMIN, SITE
 
 

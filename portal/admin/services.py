@@ -9,12 +9,12 @@ from email_validator import EmailNotValidError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from portal.contact.forms import normalised_email
 from portal.contact.services import replace_site_recipients
 from portal.ctgov.importer import ImportSummary, import_records
 from portal.ctgov.sources import SourceRecord
 from portal.models import OutboxEmail, Site, SiteMembership, SiteRecipientOverride, Trial, User
 from portal.models.outbox import FAILED, PARTIAL, PENDING, SENDING
+from portal.validation import normalised_email
 
 
 class AdminError(ValueError):

@@ -12,9 +12,10 @@ from wtforms import EmailField, RadioField, SelectChoice, SelectField, StringFie
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.alerts.services import IMMEDIATE, WEEKLY, Preferences
-from portal.contact.forms import LANGUAGE_NAMES, LANGUAGES, no_control_characters, strip, valid_email
 from portal.ctgov.terms import normalise_term
+from portal.forms import no_control_characters, strip, valid_email
 from portal.geo import KM_PER_MILE, Place, resolve_place
+from portal.vocabulary import LANGUAGE_NAMES, LANGUAGES
 
 MAX_CONDITIONS = 10
 MAX_CONDITION_LENGTH = 100

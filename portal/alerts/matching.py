@@ -18,9 +18,9 @@ from portal.database import begin_write
 from portal.geo import sql_great_circle_km
 from portal.models.alert import ACTIVE, AlertRun, Subscriber, SubscriberCondition, TrialAlert
 from portal.models.base import UTCDateTime
-from portal.models.trial import OPEN_STATUSES, Site, Trial, TrialTerm
+from portal.models.trial import Site, Trial, TrialTerm
+from portal.vocabulary import OPEN_STATUSES, RECRUITING
 
-RECRUITING = "RECRUITING"
 # Each run looks again at trials opened shortly before the previous run began: an import that was still
 # committing then is not missed, and trials seen twice are stopped by the unique constraint.
 LOOK_BACK = timedelta(days=1)

@@ -22,8 +22,8 @@ from portal.mail.rendering import BulkEmailRenderer
 from portal.models.alert import ACTIVE, IMMEDIATE, WEEKLY, AlertRun, Subscriber, SubscriberCondition, TrialAlert
 from portal.models.base import utcnow
 from portal.models.trial import Site, Trial, TrialTerm
-from portal.trials.presenters import status_label
 from portal.urls import external_url
+from portal.vocabulary import status_label
 
 DIGEST_INTERVAL = timedelta(days=7)
 SUBSCRIBERS_PER_BATCH = 500

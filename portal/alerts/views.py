@@ -13,7 +13,6 @@ from portal.alerts import services
 from portal.alerts.forms import ManageForm, SignupForm
 from portal.alerts.suggestions import known_conditions
 from portal.alerts.tokens import BadLink, ExpiredLink, read_confirm_token, read_manage_token
-from portal.contact.forms import normalised_email
 from portal.database import begin_write
 from portal.extensions import csrf, db, limiter
 from portal.mail.dispatch import dispatch_after_commit
@@ -21,6 +20,7 @@ from portal.mail.outbox import delivery_key
 from portal.models.alert import Subscriber, TrialAlert
 from portal.models.trial import Trial
 from portal.trials.services import get_trial
+from portal.validation import normalised_email
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 

@@ -1,12 +1,10 @@
-"""The contact form, validated at the edge: email-validator, phonenumbers, no control characters."""
+"""The contact form, validated at the edge with the shared validators (portal.forms) and phonenumbers."""
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -21,65 +19,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal.validation import has_control_characters
+from portal.forms import message_characters, no_control_characters, strip, valid_email
+from portal.vocabulary import LANGUAGE_NAMES, LANGUAGES
 
-# Languages a patient can ask to be contacted in: code -> name in that language, so each reader finds theirs.
-LANGUAGES = [
-    ("en", "English"),
-    ("es", "Español"),
-    ("zh", "中文"),
-    ("fr", "Français"),
-    ("de", "Deutsch"),
-    ("it", "Italiano"),
-    ("pt", "Português"),
-    ("ar", "العربية"),
-    ("hi", "हिन्दी"),
-    ("ru", "Русский"),
-    ("ja", "日本語"),
-    ("ko", "한국어"),
-    ("vi", "Tiếng Việt"),
-    ("tl", "Tagalog"),
-    ("pl", "Polski"),
-    ("tr", "Türkçe"),
-]
-LANGUAGE_NAMES = dict(LANGUAGES)
 CONSENT_VERSION = "2026-11-25"
 MAX_NAME = 100
 MAX_MESSAGE = 1000
-
-
-def strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
-def no_control_characters(form: FlaskForm, field: Any) -> None:
-    if field.data and has_control_characters(field.data):
-        raise ValidationError(_l("Please remove line breaks and special characters."))
-
-
-def message_characters(form: FlaskForm, field: Any) -> None:
-    """The message may have line breaks, nothing else invisible."""
-    if field.data and any(
-        unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} and ch not in "\n\r" for ch in field.data
-    ):
-        raise ValidationError(_l("Please remove special characters from your message."))
-
-
-def normalised_email(text: str) -> str:
-    """The address as email-validator normalises it, in ASCII (an international domain in its punycode form).
-
-    Syntax only, no DNS lookups (the site works offline). Addresses whose local part is not ASCII are refused:
-    many mail servers cannot deliver to them.
-    """
-    result = validate_email(text, check_deliverability=False, allow_smtputf8=False)
-    return result.ascii_email or result.normalized
-
-
-def valid_email(form: FlaskForm, field: Any) -> None:
-    try:
-        field.data = normalised_email(field.data or "")
-    except EmailNotValidError as exc:
-        raise ValidationError(_l("Please enter a valid email address, like name@example.com.")) from exc
 
 
 class ContactForm(FlaskForm):

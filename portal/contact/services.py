@@ -11,17 +11,16 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.contact.forms import CONSENT_VERSION, LANGUAGE_NAMES, normalised_email
+from portal.contact.forms import CONSENT_VERSION
 from portal.geo import KM_PER_MILE, Place, great_circle_km, uses_miles
 from portal.mail.outbox import add_email, delivery_key
 from portal.mail.rendering import render_email
 from portal.models import ContactRequest, Site, SiteRecipientOverride, Trial
 from portal.models.base import utcnow
-from portal.models.trial import OPEN_STATUSES
 from portal.urls import external_url
-from portal.validation import parse_whole
+from portal.validation import normalised_email, parse_whole
+from portal.vocabulary import LANGUAGE_NAMES, OPEN_STATUSES, RECRUITING
 
-RECRUITING = "RECRUITING"
 DUPLICATE_WINDOW = timedelta(hours=24)
 
 

@@ -12,8 +12,8 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
-from portal.contact.forms import ContactForm, normalised_email
-from portal.contact.panel import ContactPanel
+from portal.contact.forms import ContactForm
+from portal.contact.panel import ContactPanel, default_contact_panel
 from portal.contact.services import (
     ContactError,
     PatientDetails,
@@ -29,10 +29,14 @@ from portal.extensions import db, limiter
 from portal.geo import Place, country_code, resolve_place
 from portal.mail.dispatch import dispatch_after_commit
 from portal.models import Trial
-from portal.trials.page import render_trial_page
+from portal.trials.page import register_contact_section, render_trial_page
 from portal.trials.services import get_trial
+from portal.validation import normalised_email
+from portal.vocabulary import RECRUITING
 
 bp = Blueprint("contact", __name__)
+# Every trial page carries the contact form: the trials feature asks for it through this registration.
+bp.record_once(lambda state: register_contact_section(state.app, default_contact_panel))
 
 SENT_KEY = "contact_sent"
 CONFIRMATION_SECONDS = 30 * 60
@@ -106,7 +110,7 @@ def submit(nct_id: str) -> Response | tuple[str, int]:
     valid = form.validate_on_submit()
     if form.website.data:
         abort(400)  # the honeypot: nothing is stored or sent
-    if site is None or site.status != "RECRUITING":
+    if site is None or site.status != RECRUITING:
         form.site.errors = [gettext("Please choose a study site that is recruiting.")]
         valid = False
     if not valid:

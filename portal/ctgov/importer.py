@@ -15,9 +15,9 @@ from portal.ctgov.record import RecordError, SiteData, TrialData, content_hash, 
 from portal.ctgov.sources import SourceRecord
 from portal.models import Site, SiteRecipientOverride, Trial, TrialCondition, TrialTerm
 from portal.models.base import utcnow
-from portal.models.trial import OPEN_STATUSES, RECRUITING
-from portal.search.index import document_for, index_trial
+from portal.models.search_index import document_for, index_trial
 from portal.validation import UnstorableInput
+from portal.vocabulary import OPEN_STATUSES, RECRUITING
 
 COMMIT_EVERY = 200
 log = logging.getLogger(__name__)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from pathlib import Path
 
 import click
@@ -15,11 +14,11 @@ from rq import SimpleWorker
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal.alerts.notices import run_alerts
 from portal.extensions import db
 from portal.mail import outbox
 from portal.mail.catcher import serve
 from portal.mail.dispatch import enqueue_ids, mail_queue
+from portal.mail.scheduler import periodic_jobs, run_due_jobs
 from portal.models.outbox import FAILED, PARTIAL, PENDING, SENDING, SENT, OutboxEmail
 from portal.urls import external_url
 
@@ -67,15 +66,11 @@ def deliver_command() -> None:
 def _sweep_forever(app: Flask, stop: threading.Event) -> None:
     """Queue due rows every few seconds: retries, rows the web could not queue (Redis down), dead workers' rows."""
     interval = app.config["OUTBOX_SWEEP_SECONDS"]
-    alerts_every = app.config["ALERTS_RUN_SECONDS"]
-    next_alerts_run = time.monotonic()
+    jobs = periodic_jobs(app)  # registered by the features (the alert runs, for one)
     while not stop.is_set():
         with app.app_context():
             try:
-                if alerts_every and time.monotonic() >= next_alerts_run:
-                    # Weekly digests fall due with time, not with imports; safe with several workers.
-                    next_alerts_run = time.monotonic() + alerts_every
-                    run_alerts(db.session, dispatch=False)
+                run_due_jobs(app, db.session, jobs)
                 enqueue_ids(app, outbox.due_ids(db.session))
             except (RedisError, SQLAlchemyError) as exc:
                 db.session.rollback()

@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
+from datetime import timedelta
 
 from flask import Flask, current_app
 from redis import Redis
@@ -16,6 +17,7 @@ from rq.job import Job, JobStatus
 
 from portal.extensions import db
 from portal.mail import outbox
+from portal.models.base import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -47,17 +49,31 @@ def deliver_email_job(email_id: int) -> str | None:
         db.session.remove()
 
 
-WAITING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+WAITING = {JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+
+
+def _still_waiting(job: Job, lease: timedelta) -> bool:
+    """A job for this delivery is queued, or running in a worker that may still claim the row.
+
+    A worker killed after RQ marked the job started, but before it claimed the row, leaves the job "started" until
+    RQ's own clean-up minutes later, and the row pending: past the claim lease such a job counts as dead and the
+    delivery is queued again. The claim keeps the message single if the first worker was only slow.
+    """
+    status = job.get_status()
+    if status == JobStatus.STARTED:
+        return job.started_at is not None and utcnow() - job.started_at < lease
+    return status in WAITING
 
 
 def enqueue_ids(app: Flask, rows: Iterable[tuple[int, str]]) -> int:
     """Queue a job per (id, delivery key), unless a job for that same delivery is still waiting or running."""
     queue = mail_queue(app)
+    lease = app.config["OUTBOX_CLAIM_LEASE"]
     count = 0
     for email_id, key in rows:
         job_id = f"outbox-{email_id}-{key}"
         try:
-            if Job.fetch(job_id, connection=queue.connection).get_status() in WAITING:
+            if _still_waiting(Job.fetch(job_id, connection=queue.connection), lease):
                 continue
         except NoSuchJobError:
             pass

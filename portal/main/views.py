@@ -7,6 +7,7 @@ from flask import Blueprint, render_template
 from portal.extensions import db
 from portal.search.synonyms import synonym_credits
 from portal.trials.services import status_counts
+from portal.vocabulary import RECRUITING
 
 bp = Blueprint("main", __name__)
 
@@ -17,7 +18,7 @@ def home() -> str:
     return render_template(
         "main/home.html",
         total=sum(counts.values()),
-        recruiting=counts.get("RECRUITING", 0),
+        recruiting=counts.get(RECRUITING, 0),
         all_statuses=sorted(counts),
     )
 

@@ -9,12 +9,7 @@ from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, JSONType, TimestampMixin, UTCDateTime, utcnow
-
-# Statuses in which a trial takes people: entering one makes a trial new, and only these take contact requests.
-OPEN_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING")
-RECRUITING = "RECRUITING"
-# ClinicalTrials.gov's phase codes. SearchFacts keeps a trial's phases as the bits of phase_mask, in this order.
-PHASES = ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA")
+from portal.vocabulary import PHASES
 
 
 def phase_bit(code: str) -> int:

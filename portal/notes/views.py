@@ -11,7 +11,6 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
-from portal.contact.forms import normalised_email
 from portal.database import begin_write
 from portal.extensions import db, limiter
 from portal.mail.dispatch import dispatch_after_commit
@@ -27,6 +26,7 @@ from portal.notes.services import (
 )
 from portal.trials.services import get_trial
 from portal.urls import external_url
+from portal.validation import normalised_email
 
 bp = Blueprint("notes", __name__, url_prefix="/notes")
 

@@ -32,7 +32,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from portal.models.trial import PHASES, SearchFacts, phase_bit
+from portal.models.trial import SearchFacts, phase_bit
 from portal.search.filters import (
     FACETED,
     TextMatch,
@@ -46,11 +46,11 @@ from portal.search.filters import (
     sex_condition,
 )
 from portal.search.params import SEXES, SearchQuery
-from portal.trials.presenters import SEX_LABELS, STATUS_LABELS, STUDY_TYPE_LABELS, phase_label
+from portal.vocabulary import OPEN_STATUSES, PHASES, SEX_LABELS, STATUS_LABELS, STUDY_TYPE_LABELS, phase_label
 
 TOP_COUNTRIES = 10
 # Always offered, so "not yet recruiting" is one click away even when no trial has it yet.
-ALWAYS_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING")
+ALWAYS_STATUSES = OPEN_STATUSES
 
 Facet = list[tuple[str, str, int]]
 

@@ -33,11 +33,12 @@ from sqlalchemy.orm import aliased
 from portal.ctgov.ages import MINUTES_PER_YEAR
 from portal.ctgov.terms import singular
 from portal.geo import bounding_box, sql_great_circle_km
-from portal.models.trial import RECRUITING, SearchFacts, Site, phase_mask
+from portal.models.trial import SearchFacts, Site, phase_mask
 from portal.search.index import TextFirstJoin, fts_table, matching_ids, pg_text_match, sqlite_text_match
 from portal.search.params import SearchQuery
 from portal.search.querytext import ParsedText, fts5_query, parse_text, stem
 from portal.search.synonyms import expand_query, expand_terms
+from portal.vocabulary import RECRUITING
 
 MAX_EXPANSIONS = 8
 

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from portal.search.params import DEFAULT_STATUSES, PHASES, SearchQuery
 from portal.search.service import SearchPage
-from portal.trials.presenters import STATUS_LABELS, STUDY_TYPE_LABELS, phase_label
+from portal.vocabulary import NOT_YET_RECRUITING, STATUS_LABELS, STUDY_TYPE_LABELS, phase_label
 
 
 def query_url(base: str, query: SearchQuery, page: int = 1) -> str:
@@ -48,8 +48,8 @@ def search_links(query: SearchQuery, page: SearchPage | None, base: str) -> Sear
     if page is None:
         return SearchLinks(base, query)
     with_not_yet = None
-    if "NOT_YET_RECRUITING" not in query.statuses:
-        with_not_yet = query_url(base, replace(query, statuses=(*query.statuses, "NOT_YET_RECRUITING")))
+    if NOT_YET_RECRUITING not in query.statuses:
+        with_not_yet = query_url(base, replace(query, statuses=(*query.statuses, NOT_YET_RECRUITING)))
     return SearchLinks(
         base,
         query,

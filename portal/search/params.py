@@ -8,17 +8,15 @@ from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from portal.geo import MAX_PLACE_QUERY, Place, resolve_place
-from portal.models.trial import PHASES
-from portal.trials.presenters import STATUS_LABELS, STUDY_TYPE_LABELS
 from portal.validation import has_control_characters, parse_whole
+from portal.vocabulary import PHASES, RECRUITING, SEXES, STATUS_LABELS, STUDY_TYPE_LABELS
 
 MAX_QUERY = 200
 MAX_COUNTRY = 100
 MAX_AGE = 120
 MAX_WITHIN = 500
 MAX_PAGE = 10_000
-DEFAULT_STATUSES = ("RECRUITING",)
-SEXES = ("FEMALE", "MALE")
+DEFAULT_STATUSES = (RECRUITING,)
 UNITS = ("mi", "km")
 DEFAULT_WITHIN = 50
 DEFAULT_UNIT = "mi"

@@ -15,7 +15,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from portal.geo import KM_PER_MILE, bounding_box, sql_great_circle_km
-from portal.models.trial import RECRUITING, Site, Trial, TrialCondition
+from portal.models.trial import Site, Trial, TrialCondition
 from portal.search.facets import Facet, facet_lists, read_counts, search_statement
 from portal.search.filters import TextMatch, filter_conditions, has_text
 from portal.search.index import dialect_of
@@ -23,6 +23,7 @@ from portal.search.params import SearchQuery, parse_search_args
 from portal.search.querytext import StemMatcher
 from portal.search.reasons import match_reasons
 from portal.search.suggest import did_you_mean, relax_filter
+from portal.vocabulary import RECRUITING
 
 SEARCH_WORK_MEM = "32MB"
 

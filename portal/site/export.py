@@ -6,9 +6,9 @@ import csv
 import io
 from collections.abc import Iterable
 
-from portal.contact.forms import LANGUAGE_NAMES
 from portal.models import ContactRequest
 from portal.site.services import response_time
+from portal.vocabulary import LANGUAGE_NAMES
 
 # A cell starting with one of these is run as a formula by spreadsheet programs (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
-from portal.contact.forms import LANGUAGE_NAMES
 from portal.database import begin_write
 from portal.extensions import db
 from portal.models import ContactRequest, Site
@@ -34,6 +33,7 @@ from portal.site.services import (
     user_sites,
 )
 from portal.validation import parse_whole
+from portal.vocabulary import LANGUAGE_NAMES
 
 bp = Blueprint("site", __name__, url_prefix="/site")
 LIST_LIMIT = 500  # rows on the page; the CSV has them all

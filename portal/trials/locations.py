@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from flask_babel import gettext
 
 from portal.models import Site
+from portal.vocabulary import RECRUITING
 
-RECRUITING = "RECRUITING"
 # Up to this many sites, every group is shown open; beyond it groups start collapsed.
 OPEN_GROUPS_UP_TO = 12
 

@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from functools import lru_cache
+from typing import Any
 
-from flask import current_app, render_template
+from flask import Flask, current_app, render_template
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import Dialect, text
 from sqlalchemy.orm import Session
 
 from portal.cache import FragmentCache
-from portal.contact.panel import ContactPanel, default_contact_panel
 from portal.ctgov.criteria import parse_criteria
 from portal.faqs.services import general_faqs, trial_faqs
 from portal.models import Trial
 from portal.text import shorten, to_plain_text
 from portal.trials.locations import OPEN_GROUPS_UP_TO, group_sites
-from portal.trials.presenters import phase_label, status_css, status_label
 from portal.trials.services import get_trial
 from portal.trials.structured_data import medical_trial
 from portal.urls import external_url
+from portal.vocabulary import RECRUITING, phase_label, status_css, status_label
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
 META_DESCRIPTION_LENGTH = 160
@@ -83,7 +83,23 @@ def page_version(session: Session, nct_id: str) -> tuple[Hashable, ...] | None:
     return None if row is None else tuple(str(value) for value in row)
 
 
-def render_trial_page(session: Session, trial: Trial, contact: ContactPanel | None) -> str:
+# A feature that adds a section to every trial page (the contact form) registers a function that gives the
+# section's state for a trial and a CSRF token, or None; this package knows nothing of it (it sits below).
+SECTION_PROVIDER = "trial_page_contact_section"
+ContactSection = Callable[[Trial, str], Any]
+
+
+def register_contact_section(app: Flask, provider: ContactSection) -> None:
+    app.extensions[SECTION_PROVIDER] = provider
+
+
+def default_contact_section(trial: Trial, csrf_token: str) -> Any:
+    provider: ContactSection | None = current_app.extensions.get(SECTION_PROVIDER)
+    return provider(trial, csrf_token) if provider else None
+
+
+def render_trial_page(session: Session, trial: Trial, contact: Any) -> str:
+    """The page; `contact` is the contact section's state from the contact feature, or None for no form."""
     nct_id = trial.nct_id
     canonical_url = external_url("trials.detail", nct_id=nct_id)
     sites = list(trial.sites)
@@ -100,7 +116,7 @@ def render_trial_page(session: Session, trial: Trial, contact: ContactPanel | No
         description_repeats=repeats_eligibility(trial.detailed_description, trial.eligibility_criteria),
         location_groups=group_sites(sites),
         site_count=len(sites),
-        recruiting_count=sum(1 for s in sites if s.status == "RECRUITING"),
+        recruiting_count=sum(1 for s in sites if s.status == RECRUITING),
         groups_open=len(sites) <= OPEN_GROUPS_UP_TO,
         # Looked up once here rather than once per site: a trial can have 1,000+ sites.
         site_badges={code: (status_css(code), status_label(code)) for code in statuses},
@@ -125,7 +141,7 @@ def cached_trial_page(session: Session, nct_id: str) -> bytes | None:
         trial = get_trial(session, nct_id)
         if trial is None:
             raise LookupError(nct_id)
-        html = render_trial_page(session, trial, default_contact_panel(trial, CSRF_MARKER))
+        html = render_trial_page(session, trial, default_contact_section(trial, CSRF_MARKER))
         return tuple(part.encode("utf-8") for part in html.split(CSRF_MARKER))
 
     parts = cache.get_or_render(key, render)

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import signal
 import time
+from datetime import timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from rq.job import Job, JobStatus
 from sqlalchemy import func, select
 
 from portal import create_app
 from portal.extensions import db
-from portal.mail.dispatch import enqueue_ids
-from portal.mail.outbox import add_email
+from portal.mail.dispatch import deliver_email_job, enqueue_ids
+from portal.mail.outbox import add_email, delivery_key
 from portal.mail.rendering import RenderedEmail
 from portal.models import ContactRequest, OutboxEmail
+from portal.models.base import utcnow
 from tests.conftest import SmtpServer, free_port
 from tests.contact.helpers import TRIAL, post_contact
 from tests.processes import REDIS_URL, Workers, wait_until
@@ -123,3 +127,29 @@ def test_database_down_gives_a_clear_503_and_never_says_sent(app: Flask) -> None
     html = response.get_data(as_text=True)
     assert "have NOT been sent" in html
     assert "We have submitted" not in html
+
+
+def test_a_worker_killed_between_starting_a_job_and_claiming_its_row_loses_no_mail(
+    app: Flask, smtp_server: SmtpServer, workers: Workers, redis_db
+) -> None:  # type: ignore[no-untyped-def]
+    """RQ marks the job started, the worker dies before it claims the row: the row stays pending, and its job
+    stays "started" until RQ's own clean-up minutes later. Past the claim lease the sweep queues it again."""
+    [email_id] = write_emails(app, 1)
+    job_id = f"outbox-{email_id}-{delivery_key(0, None)}"
+    job = Job.create(deliver_email_job, args=(email_id,), id=job_id, connection=redis_db)
+    job.started_at = utcnow() - timedelta(seconds=30)  # the workers' lease is 3 s
+    job.save()
+    job.set_status(JobStatus.STARTED)
+    monkey_lease = {"OUTBOX_CLAIM_LEASE": timedelta(seconds=3), "REDIS_URL": REDIS_URL}
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in monkey_lease.items():
+            patch.setitem(app.config, key, value)
+        fresh = Job.create(deliver_email_job, args=(0,), id="outbox-0-fresh", connection=redis_db)
+        fresh.started_at = utcnow()
+        fresh.save()
+        fresh.set_status(JobStatus.STARTED)
+        assert enqueue_ids(app, [(0, "fresh")]) == 0  # a job that has just started is left to its worker
+
+    workers.start()  # its sweep finds the pending row, and the dead worker's job too old to wait for
+    assert wait_until(lambda: count_status(app, "sent") == 1), workers.logs()
+    assert [m["Subject"] for m in smtp_server.messages] == ["Message 0"]

@@ -13,7 +13,7 @@ from flask import Flask
 from werkzeug.datastructures import MultiDict
 
 from portal.extensions import db
-from portal.trials.presenters import STATUS_LABELS
+from portal.vocabulary import STATUS_LABELS
 from tests.conftest import DEMO_TRIALS, import_files
 
 QUERIES = json.loads((Path(__file__).parent / "relevance_queries.json").read_text(encoding="utf-8"))

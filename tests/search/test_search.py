@@ -27,7 +27,7 @@ from portal.search.facets import _statement, search_statement
 from portal.search.filters import TextMatch
 from portal.search.index import dialect_of
 from portal.search.service import SearchPage, parse_search_args, search_plan, search_trials
-from portal.trials.presenters import STATUS_LABELS
+from portal.vocabulary import STATUS_LABELS
 from tests.conftest import DEMO_TRIALS, import_files
 
 ALL_STATUSES = tuple(STATUS_LABELS)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from portal.trials.presenters import age_range, partial_date, phase_label, sex_label, status_label
+from portal.trials.presenters import age_range, partial_date
+from portal.vocabulary import phase_label, sex_label, status_label
 
 
 @pytest.mark.parametrize(
