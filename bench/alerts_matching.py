@@ -1,10 +1,10 @@
 """Alert matching at scale: subscribers × newly imported trials, to the moment every alert email is in the outbox.
 
-One data set per database: --trials-max synthetic trials made from the real full records in shared/ctgov-bulk and
-shared/ctgov (unique NCT9… IDs, set to recruiting with recruiting sites, as a new trial is), imported by the real
-importer, and --subscribers-max confirmed subscribers written in bulk. Subscribers follow 1 to 3 conditions drawn
-from real condition names (half from these trials, half from a list of common conditions), live near a real site
-of these trials (a few km of jitter) or choose "anywhere" (20%), with radii of 25, 50 or 100 miles; 80% want
+One data set per database: --trials-max synthetic trials made from the real full records in tests/data/ctgov-bulk
+and portal/demo_trials (unique NCT9… IDs, set to recruiting with recruiting sites, as a new trial is), imported by
+the real importer, and --subscribers-max confirmed subscribers written in bulk. Subscribers follow 1 to 3 conditions
+drawn from real condition names (half from these trials, half from a list of common conditions), live near a real
+site of these trials (a few km of jitter) or choose "anywhere" (20%), with radii of 25, 50 or 100 miles; 80% want
 alerts at once, 20% a weekly digest (not due in these runs, so their alerts are written but not emailed).
 
 Each measured run starts with no alerts and no outbox rows; only the first S subscribers are active and only the
@@ -54,7 +54,7 @@ KM_PER_MILE = 1.609344
 def synthetic_trials(count: int) -> list[dict]:  # type: ignore[type-arg]
     bases = full_records()
     if not bases:
-        raise BenchError("no full records in shared/ctgov-bulk or shared/ctgov")
+        raise BenchError("no full records in tests/data/ctgov-bulk or portal/demo_trials")
     studies = []
     for number in range(count):
         study = json.loads(bases[number % len(bases)])

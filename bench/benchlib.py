@@ -17,9 +17,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-CTGOV_DIR = SHARED / "ctgov"
-CTGOV_BULK_DIR = SHARED / "ctgov-bulk"
+# Real ClinicalTrials.gov records kept in the repository: 67 single-study files and 20 gzipped bulk files.
+CTGOV_DIR = REPO_ROOT / "portal" / "demo_trials"
+CTGOV_BULK_DIR = REPO_ROOT / "tests" / "data" / "ctgov-bulk"
 
 # The venv's editable install of trial-portal registers `portal` as a namespace package, so outside the repo
 # root `import portal` finds no create_app; putting the repo root first makes the real package win.

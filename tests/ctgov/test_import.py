@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from sqlalchemy import func, select, text
 
 from portal.extensions import db
 from portal.models import Site, Trial
-from tests.conftest import DEMO_TRIALS, SHARED_BULK, SHARED_CTGOV, shared_dir
+from tests.conftest import CTGOV_BULK, DEMO_TRIALS
 
 
 def study(nct_id: str) -> dict:  # type: ignore[type-arg]
@@ -234,8 +235,8 @@ def test_the_full_original_record_is_kept(app: Flask, runner: FlaskCliRunner) ->
         assert trial.raw["protocolSection"]["outcomesModule"]  # a module we do not map today
 
 
-def test_every_shared_record_imports(app: Flask, runner: FlaskCliRunner) -> None:
-    result = run_import(runner, shared_dir(SHARED_CTGOV))
+def test_every_demo_record_imports(app: Flask, runner: FlaskCliRunner) -> None:
+    result = run_import(runner, DEMO_TRIALS)
     assert result.exit_code == 0, result.stderr
     assert "67 created, 0 updated, 0 unchanged, 0 failed" in result.output
     assert count(app, Trial) == 67
@@ -243,18 +244,18 @@ def test_every_shared_record_imports(app: Flask, runner: FlaskCliRunner) -> None
 
 
 def test_the_bulk_folder_imports_every_full_record(app: Flask, runner: FlaskCliRunner) -> None:
-    bulk = shared_dir(SHARED_BULK)
-    result = run_import(runner, bulk)
+    """The 20 real bulk files, gzipped in tests/data/ctgov-bulk/, as an operator would point at a folder."""
+    result = run_import(runner, CTGOV_BULK)
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     # Only the partial-field exports without a status fail (see ctgov-bulk/SOURCES.md), each with its reason.
-    partial = {"Koneru99__Medical-chat__studies.json", "bharatraja__ClinicalTrialsGPTDemoCode__studies.json"}
+    partial = {"Koneru99__Medical-chat__studies.json.gz", "bharatraja__ClinicalTrialsGPTDemoCode__studies.json.gz"}
     assert errors
     assert all(any(name in line for name in partial) and "overallStatus is missing" in line for line in errors)
     assert result.exit_code == 1
     assert "… 1000 records processed" in result.stderr  # progress on a long import
     full_ids: set[str] = set()
-    for path in bulk.glob("*.json"):
-        data = json.loads(path.read_text())
+    for path in CTGOV_BULK.glob("*.json.gz"):
+        data = json.loads(gzip.decompress(path.read_bytes()))
         records = data if isinstance(data, list) else data.get("studies", [data])
         full_ids.update(
             r["protocolSection"]["identificationModule"]["nctId"]

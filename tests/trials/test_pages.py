@@ -1,4 +1,4 @@
-"""What a reader sees on the trial pages, for every shared record."""
+"""What a reader sees on the trial pages, for every demo record."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from portal.ctgov.criteria import parse_criteria
 from portal.extensions import db
 from portal.faqs.services import seed_default_faqs
-from tests.conftest import SHARED_CTGOV, import_files, shared_dir
+from tests.conftest import DEMO_TRIALS, import_files
 
 RAW_ESCAPE = re.compile(r"\\[!-/:-@\[-`{-~]")  # a backslash before ASCII punctuation, e.g. \>= or \*
 
@@ -54,8 +54,8 @@ def read(html: str) -> VisibleText:
     return parser
 
 
-def shared_ids() -> list[str]:
-    return sorted(p.stem for p in shared_dir(SHARED_CTGOV).glob("NCT*.json"))
+def demo_ids() -> list[str]:
+    return sorted(p.stem for p in DEMO_TRIALS.glob("NCT*.json"))
 
 
 def _import_with_faqs(app: Flask, *paths: Path) -> None:
@@ -67,27 +67,27 @@ def _import_with_faqs(app: Flask, *paths: Path) -> None:
 
 
 @pytest.fixture
-def shared_trials(app: Flask) -> None:
-    """All 67 shared records."""
-    _import_with_faqs(app, shared_dir(SHARED_CTGOV))
+def demo_trials(app: Flask) -> None:
+    """All 67 demo records."""
+    _import_with_faqs(app, DEMO_TRIALS)
 
 
 @pytest.fixture
 def some_trials(app: Flask) -> None:
     """A few records that between them show every part of a page."""
     _import_with_faqs(
-        app, *(SHARED_CTGOV / f"{n}.json" for n in ("NCT04012996", "NCT04402008", "NCT04600544", "NCT04267848"))
+        app, *(DEMO_TRIALS / f"{n}.json" for n in ("NCT04012996", "NCT04402008", "NCT04600544", "NCT04267848"))
     )
 
 
 def study(nct_id: str) -> dict:  # type: ignore[type-arg]
-    data = json.loads((SHARED_CTGOV / f"{nct_id}.json").read_text())
+    data = json.loads((DEMO_TRIALS / f"{nct_id}.json").read_text())
     return data["studies"][0] if "studies" in data else data
 
 
-def test_every_shared_record_renders_cleanly(client: FlaskClient, shared_trials: None) -> None:
+def test_every_demo_record_renders_cleanly(client: FlaskClient, demo_trials: None) -> None:
     problems: list[str] = []
-    for nct_id in shared_ids():
+    for nct_id in demo_ids():
         response = client.get(f"/trials/{nct_id}")
         if response.status_code != 200:
             problems.append(f"{nct_id}: status {response.status_code}")
@@ -260,7 +260,7 @@ ALL_STATUSES = "&".join(
 )
 
 
-def test_the_list_is_newest_first_paginated_and_filtered(client: FlaskClient, shared_trials: None) -> None:
+def test_the_list_is_newest_first_paginated_and_filtered(client: FlaskClient, demo_trials: None) -> None:
     html = client.get(f"/trials?{ALL_STATUSES}").get_data(as_text=True)
     assert "67 trials found." in html
     assert "Page 1 of 4" in html
@@ -294,7 +294,7 @@ def test_bad_list_queries_are_refused_with_a_message(client: FlaskClient, some_t
     assert "Please check the search" in response.get_data(as_text=True)
 
 
-def test_the_home_page_leads_to_the_trials(client: FlaskClient, shared_trials: None) -> None:
+def test_the_home_page_leads_to_the_trials(client: FlaskClient, demo_trials: None) -> None:
     html = client.get("/").get_data(as_text=True)
     assert 'href="/trials?status=RECRUITING"' in html
     assert 'action="/trials"' in html and 'name="q"' in html
