@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 JSON_PREFIXES = ("/api/",)
 JSON_ENDPOINTS = {"notes.create", "notes.revoke", "notes.email_link", "notes.csrf_token", "alerts.conditions"}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-UPLOAD_ENDPOINTS = {"admin.upload"}
+UPLOAD_ENDPOINTS = {"admin.import_trials"}
 
 
 class DatabaseIdConverter(IntegerConverter):
