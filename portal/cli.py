@@ -13,7 +13,7 @@ from portal.alerts.notices import run_alerts
 from portal.contact.services import ContactError, set_site_recipients
 from portal.ctgov.importer import import_records
 from portal.ctgov.sources import expand_paths, read_sources
-from portal.database import refresh_planner_statistics
+from portal.database import refresh_planner_statistics, unit_of_work
 from portal.extensions import db
 from portal.faqs import services as faq_services
 
@@ -69,11 +69,11 @@ def list_faqs() -> None:
 @click.option("--trial", "nct_id", help="NCT ID for a question about one trial; leave out for a general one.")
 def add_faq(question: str, answer: str, nct_id: str | None) -> None:
     """Add a FAQ."""
-    try:
-        faq = faq_services.add_faq(db.session, question, answer, nct_id)
-    except faq_services.FaqError as exc:
-        raise click.ClickException(str(exc)) from exc
-    db.session.commit()
+    with unit_of_work():
+        try:
+            faq = faq_services.add_faq(db.session, question, answer, nct_id)
+        except faq_services.FaqError as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"Added FAQ {faq.id}.")
 
 
@@ -85,11 +85,11 @@ def edit_faq(faq_id: int, question: str | None, answer: str | None) -> None:
     """Change a FAQ's question or answer."""
     if question is None and answer is None:
         raise click.UsageError("give --question, --answer or both")
-    try:
-        faq_services.update_faq(db.session, faq_id, question, answer)
-    except faq_services.FaqError as exc:
-        raise click.ClickException(str(exc)) from exc
-    db.session.commit()
+    with unit_of_work():
+        try:
+            faq_services.update_faq(db.session, faq_id, question, answer)
+        except faq_services.FaqError as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"Updated FAQ {faq_id}.")
 
 
@@ -97,19 +97,19 @@ def edit_faq(faq_id: int, question: str | None, answer: str | None) -> None:
 @click.argument("faq_id", type=int)
 def delete_faq(faq_id: int) -> None:
     """Delete a FAQ."""
-    try:
-        faq_services.delete_faq(db.session, faq_id)
-    except faq_services.FaqError as exc:
-        raise click.ClickException(str(exc)) from exc
-    db.session.commit()
+    with unit_of_work():
+        try:
+            faq_services.delete_faq(db.session, faq_id)
+        except faq_services.FaqError as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"Deleted FAQ {faq_id}.")
 
 
 @faqs_cli.command("seed")
 def seed_faqs() -> None:
     """Add the default general FAQs that are missing."""
-    added = faq_services.seed_default_faqs(db.session)
-    db.session.commit()
+    with unit_of_work():
+        added = faq_services.seed_default_faqs(db.session)
     click.echo(f"Added {added} default FAQs." if added else "The default FAQs are all there already.")
 
 
@@ -123,9 +123,9 @@ sites_cli = AppGroup("sites", help="Study sites: who receives their contact requ
 @click.option("--city", help="The site's city, where the trial has several sites of that name.")
 def set_recipients(nct_id: str, facility: str, emails: tuple[str, ...], city: str | None) -> None:
     """Send FACILITY's contact requests for trial NCT_ID to EMAILS instead of the registry's addresses."""
-    try:
-        site = set_site_recipients(db.session, nct_id, facility, list(emails), city)
-    except ContactError as exc:
-        raise click.ClickException(str(exc)) from exc
-    db.session.commit()
+    with unit_of_work():
+        try:
+            site = set_site_recipients(db.session, nct_id, facility, list(emails), city)
+        except ContactError as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"Requests for {site.facility}, {site.city} now go to {', '.join(emails)}.")

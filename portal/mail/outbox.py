@@ -295,7 +295,8 @@ def deliver_due(session: Session, limit: int = 5) -> list[Outcome]:
 def retry_failed(session: Session) -> int:
     """Put failed and partly sent rows back in the queue, due now, with a fresh set of attempts.
 
-    A partly sent row goes only to the recipients who did not get it (see `send_claimed`).
+    A partly sent row goes only to the recipients who did not get it (see `send_claimed`). Flushes only: the
+    caller's unit of work commits, then dispatches `due_ids`.
     """
     result = session.execute(
         update(OutboxEmail)
@@ -303,5 +304,4 @@ def retry_failed(session: Session) -> int:
         .values(status=PENDING, attempts=0, next_attempt_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    session.commit()
     return result.rowcount  # type: ignore[attr-defined]
