@@ -115,7 +115,10 @@ def claim(session: Session, email_id: int, now: datetime | None = None) -> str |
 
 
 def claim_due(session: Session, limit: int = 5, now: datetime | None = None) -> list[tuple[int, str]]:
-    """Claim up to `limit` due rows. PostgreSQL: FOR UPDATE SKIP LOCKED; elsewhere a conditional update each."""
+    """Claim up to `limit` due rows. PostgreSQL: FOR UPDATE SKIP LOCKED; elsewhere a conditional update each.
+
+    Commits: a claim is its own transaction, so other workers see it at once.
+    """
     now = now or utcnow()
     if session.get_bind().dialect.name == "postgresql":
         lease = current_app.config["OUTBOX_CLAIM_LEASE"]
@@ -280,7 +283,8 @@ def deliver_one(session: Session, email_id: int) -> Outcome | None:
 
 
 def deliver_due(session: Session, limit: int = 5) -> list[Outcome]:
-    """Claim and send what is due now, in batches; returns what happened to each row."""
+    """Claim and send what is due now, in batches; returns what happened to each row. Commits (every claim and
+    result)."""
     outcomes = []
     while True:
         batch = claim_due(session, limit)
