@@ -6,16 +6,15 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
-from portal.alerts.notices import run_alerts
 from portal.contact.services import ContactError, set_site_recipients
 from portal.ctgov.importer import import_records
 from portal.ctgov.sources import expand_paths, read_sources
-from portal.database import refresh_planner_statistics, unit_of_work
+from portal.database import unit_of_work
 from portal.extensions import db
 from portal.faqs import services as faq_services
+from portal.post_import import post_import
 
 trials_cli = AppGroup("trials", help="Import and inspect trials.")
 faqs_cli = AppGroup("faqs", help="List and edit the FAQs shown on trial pages.")
@@ -39,17 +38,16 @@ def import_command(paths: tuple[Path, ...], quiet: bool) -> None:
         if not quiet and processed % PROGRESS_EVERY == 0:
             click.echo(f"… {processed} records processed", err=True)
 
-    summary = import_records(db.session, read_sources(files), on_progress=report)
+    summary = import_records(db.session, read_sources(files), on_progress=report)  # commits as it goes
     for line in summary.errors:
         click.echo(f"error: {line}", err=True)
-    current_app.extensions["trial_page_cache"].clear()
     if summary.created == 0 and summary.updated == 0 and summary.failed == 0:
         click.echo(f"Nothing changed: all {summary.unchanged} trials were already up to date.")
     click.echo(f"Import finished: {summary.line()}.")
-    if summary.created or summary.updated:
-        refresh_planner_statistics(db.session)
-        alerts = run_alerts(db.session)  # subscribers hear about newly opened trials right after each import
-        click.echo(f"Alerts: {alerts.line()}.")
+    # Fresh pages, then ANALYZE and alert matching in this process: subscribers hear about new trials right away.
+    after = post_import(db.session, summary)
+    if after.alerts is not None:
+        click.echo(f"Alerts: {after.alerts.line()}.")
     if summary.failed:
         sys.exit(1)
 

@@ -24,6 +24,7 @@ from portal.database import begin_write, unit_of_work
 from portal.extensions import db
 from portal.faqs import services as faqs
 from portal.models import Site
+from portal.post_import import post_import
 
 
 def _clear_page_cache() -> None:
@@ -51,12 +52,17 @@ def import_trials() -> Response | tuple[str, int]:
     data = form.file.data.read(limit + 1)
     if len(data) > limit:
         abort(413)
+    # The importer commits as it goes (every 200 records), so no unit of work here: only its write lock up front.
     begin_write(db.session)
-    summary = import_upload(db.session, form.file.data.filename or "upload.json", data)  # commits
-    _clear_page_cache()
+    summary = import_upload(db.session, form.file.data.filename or "upload.json", data)
+    after = post_import(db.session, summary, on_worker=True)  # the slow steps on a mail worker, if there is one
     flash(gettext("Import finished: %(line)s.", line=summary.line()))
     for error in summary.errors[:20]:
         flash(error)
+    if after.queued:
+        flash(gettext("A mail worker is updating the search statistics and sending trial alerts."))
+    elif after.alerts is not None:
+        flash(gettext("Alerts: %(line)s.", line=after.alerts.line()))
     return redirect(url_for("admin.trials"))
 
 

@@ -177,7 +177,7 @@ def import_records(
 
     Commits every COMMIT_EVERY changed records and at the end, on purpose: a bulk import of 500,000 studies must
     not be one transaction (its size, and the write lock SQLite would hold for all of it). So it is never called
-    inside a unit of work.
+    inside a unit of work; `portal.post_import` is what follows an import.
     """
     summary = ImportSummary()
     since_commit = 0
