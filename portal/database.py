@@ -136,6 +136,7 @@ def unit_of_work(session: Session | scoped_session[Session] | None = None) -> It
         if uow.rolled_back:
             current.rollback()  # also ends the reads of a page rendered after the rollback
             return
+        current.info.pop(_ACTIVE, None)  # the one commit this unit may make
         try:
             current.commit()
         except BaseException:
@@ -144,6 +145,13 @@ def unit_of_work(session: Session | scoped_session[Session] | None = None) -> It
     finally:
         current.info.pop(_ACTIVE, None)
     uow._dispatch_committed()
+
+
+def _refuse_commit_inside_unit(session: Session) -> None:
+    # A service that commits (or a begin_write) inside a unit of work would split it in two: the first half stored
+    # whatever the second does, and mail dispatched only at the end. Savepoints (begin_nested) are fine.
+    if session.info.get(_ACTIVE) and not session.in_nested_transaction():
+        raise RuntimeError("commit inside a unit of work: services only flush, the unit commits once")
 
 
 def refresh_planner_statistics(session: Session | scoped_session[Session]) -> None:
@@ -172,6 +180,8 @@ def configure_engine(engine: Engine) -> None:
 def init_database(app: Flask) -> None:
     with app.app_context():
         configure_engine(db.engine)
+    if not event.contains(Session, "before_commit", _refuse_commit_inside_unit):
+        event.listen(Session, "before_commit", _refuse_commit_inside_unit)
 
 
 def render_migration_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:

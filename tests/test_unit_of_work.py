@@ -124,6 +124,21 @@ def test_a_unit_inside_another_is_refused(app_ctx: Flask) -> None:
     assert committed_count(app_ctx, Faq) == 1
 
 
+def test_a_service_that_commits_inside_a_unit_is_refused(app_ctx: Flask, dispatched: list) -> None:  # type: ignore[type-arg]
+    def committing_service(session: Session) -> None:
+        session.add(Faq(question="Q?", answer="A."))
+        session.commit()
+
+    with pytest.raises(RuntimeError, match="services only flush"), unit_of_work() as uow:
+        uow.dispatch(write_email(db.session))
+        with db.session.begin_nested():  # a savepoint is no commit
+            db.session.add(Faq(question="Saved?", answer="In a savepoint."))
+        committing_service(db.session)
+    assert dispatched == []
+    assert committed_count(app_ctx, Faq) == 0
+    assert committed_count(app_ctx, OutboxEmail) == 0
+
+
 def test_on_sqlite_it_holds_the_write_lock_from_the_start(app_ctx: Flask) -> None:
     if db.engine.dialect.name != "sqlite":
         pytest.skip("BEGIN IMMEDIATE is SQLite's")
