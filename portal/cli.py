@@ -6,16 +6,15 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
-from portal.alerts.notices import run_alerts
 from portal.contact.services import ContactError, set_site_recipients
 from portal.ctgov.importer import import_records
 from portal.ctgov.sources import expand_paths, read_sources
-from portal.database import refresh_planner_statistics
+from portal.database import unit_of_work
 from portal.extensions import db
 from portal.faqs import services as faq_services
+from portal.post_import import post_import
 
 trials_cli = AppGroup("trials", help="Import and inspect trials.")
 faqs_cli = AppGroup("faqs", help="List and edit the FAQs shown on trial pages.")
@@ -39,17 +38,16 @@ def import_command(paths: tuple[Path, ...], quiet: bool) -> None:
         if not quiet and processed % PROGRESS_EVERY == 0:
             click.echo(f"… {processed} records processed", err=True)
 
-    summary = import_records(db.session, read_sources(files), on_progress=report)
+    summary = import_records(db.session, read_sources(files), on_progress=report)  # commits as it goes
     for line in summary.errors:
         click.echo(f"error: {line}", err=True)
-    current_app.extensions["trial_page_cache"].clear()
     if summary.created == 0 and summary.updated == 0 and summary.failed == 0:
         click.echo(f"Nothing changed: all {summary.unchanged} trials were already up to date.")
     click.echo(f"Import finished: {summary.line()}.")
-    if summary.created or summary.updated:
-        refresh_planner_statistics(db.session)
-        alerts = run_alerts(db.session)  # subscribers hear about newly opened trials right after each import
-        click.echo(f"Alerts: {alerts.line()}.")
+    # Fresh pages, then ANALYZE and alert matching in this process: subscribers hear about new trials right away.
+    after = post_import(db.session, summary)
+    if after.alerts is not None:
+        click.echo(f"Alerts: {after.alerts.line()}.")
     if summary.failed:
         sys.exit(1)
 
@@ -69,11 +67,11 @@ def list_faqs() -> None:
 @click.option("--trial", "nct_id", help="NCT ID for a question about one trial; leave out for a general one.")
 def add_faq(question: str, answer: str, nct_id: str | None) -> None:
     """Add a FAQ."""
-    try:
-        faq = faq_services.add_faq(db.session, question, answer, nct_id)
-    except faq_services.FaqError as exc:
-        raise click.ClickException(str(exc)) from exc
-    db.session.commit()
+    with unit_of_work():
+        try:
+            faq = faq_services.add_faq(db.session, question, answer, nct_id)
+        except faq_services.FaqError as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"Added FAQ {faq.id}.")
 
 
@@ -85,11 +83,11 @@ def edit_faq(faq_id: int, question: str | None, answer: str | None) -> None:
     """Change a FAQ's question or answer."""
     if question is None and answer is None:
         raise click.UsageError("give --question, --answer or both")
-    try:
-        faq_services.update_faq(db.session, faq_id, question, answer)
-    except faq_services.FaqError as exc:
-        raise click.ClickException(str(exc)) from exc
-    db.session.commit()
+    with unit_of_work():
+        try:
+            faq_services.update_faq(db.session, faq_id, question, answer)
+        except faq_services.FaqError as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"Updated FAQ {faq_id}.")
 
 
@@ -97,19 +95,19 @@ def edit_faq(faq_id: int, question: str | None, answer: str | None) -> None:
 @click.argument("faq_id", type=int)
 def delete_faq(faq_id: int) -> None:
     """Delete a FAQ."""
-    try:
-        faq_services.delete_faq(db.session, faq_id)
-    except faq_services.FaqError as exc:
-        raise click.ClickException(str(exc)) from exc
-    db.session.commit()
+    with unit_of_work():
+        try:
+            faq_services.delete_faq(db.session, faq_id)
+        except faq_services.FaqError as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"Deleted FAQ {faq_id}.")
 
 
 @faqs_cli.command("seed")
 def seed_faqs() -> None:
     """Add the default general FAQs that are missing."""
-    added = faq_services.seed_default_faqs(db.session)
-    db.session.commit()
+    with unit_of_work():
+        added = faq_services.seed_default_faqs(db.session)
     click.echo(f"Added {added} default FAQs." if added else "The default FAQs are all there already.")
 
 
@@ -123,9 +121,9 @@ sites_cli = AppGroup("sites", help="Study sites: who receives their contact requ
 @click.option("--city", help="The site's city, where the trial has several sites of that name.")
 def set_recipients(nct_id: str, facility: str, emails: tuple[str, ...], city: str | None) -> None:
     """Send FACILITY's contact requests for trial NCT_ID to EMAILS instead of the registry's addresses."""
-    try:
-        site = set_site_recipients(db.session, nct_id, facility, list(emails), city)
-    except ContactError as exc:
-        raise click.ClickException(str(exc)) from exc
-    db.session.commit()
+    with unit_of_work():
+        try:
+            site = set_site_recipients(db.session, nct_id, facility, list(emails), city)
+        except ContactError as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"Requests for {site.facility}, {site.city} now go to {', '.join(emails)}.")

@@ -1,18 +1,23 @@
-"""Engine settings that make SQLite behave like the production database where it matters."""
+"""Engine settings that make SQLite behave like the production database where it matters, and the unit of work."""
 
 from __future__ import annotations
 
+import logging
 import math
 import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
 from portal.extensions import db
 from portal.validation import check_storable
+
+log = logging.getLogger(__name__)
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -63,12 +68,98 @@ def begin_write(session: Session | scoped_session[Session]) -> None:
     current.connection(execution_options={WRITE_OPTION: True})
 
 
+OutboxRows = list[tuple[int, str]]  # (outbox row id, delivery key), as `portal.mail.outbox.delivery_key` makes them
+DISPATCH_HOOK = "outbox_dispatch"
+_ACTIVE = "portal_unit_of_work"
+
+
+def register_dispatch_hook(app: Flask, hook: Callable[[OutboxRows], None]) -> None:
+    """How a committed unit of work gets its outbox rows moving; the mail package registers it (this module may not
+    import mail). The hook must not raise; the unit of work logs it if it does."""
+    app.extensions[DISPATCH_HOOK] = hook
+
+
+class UnitOfWork:
+    """What the body of `unit_of_work()` may do besides writing through the session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.rolled_back = False
+        self._rows: OutboxRows = []
+
+    def dispatch(self, rows: Iterable[tuple[int, str]]) -> None:
+        """Send these outbox rows once the commit succeeds (read now: a commit expires the rows they come from)."""
+        if self.rolled_back:
+            raise RuntimeError("this unit of work was rolled back; nothing of it is sent")
+        self._rows.extend(rows)
+
+    def rollback(self) -> None:
+        """Store and send nothing of this unit (a refusal found inside it); the block then ends without a commit."""
+        self.session.rollback()
+        self._rows.clear()
+        self.rolled_back = True
+
+    def _dispatch_committed(self) -> None:
+        if not self._rows:
+            return
+        hook = current_app.extensions.get(DISPATCH_HOOK)
+        if hook is None:  # no delivery in this app: the rows wait in the outbox for a sweep
+            return
+        try:
+            hook(list(self._rows))
+        except Exception:  # committed is committed: the rows are safe, the workers' sweep sends them
+            log.exception("could not dispatch %d committed outbox rows; the sweep will send them", len(self._rows))
+
+
+@contextmanager
+def unit_of_work(session: Session | scoped_session[Session] | None = None) -> Iterator[UnitOfWork]:
+    """One write transaction: BEGIN IMMEDIATE on SQLite (see `begin_write`), a transaction elsewhere.
+
+    The block writes through the session (services only flush) and hands outbox rows to `uow.dispatch`. When it
+    ends normally the transaction is committed, then the rows are dispatched (never raising). When it raises, or
+    called `uow.rollback()`, everything is rolled back and nothing is dispatched. Services that commit inside
+    (the importer, the alert run, the outbox's claims) are not called inside one.
+    """
+    given = session if session is not None else db.session
+    current = given() if isinstance(given, scoped_session) else given
+    if current.info.get(_ACTIVE):
+        raise RuntimeError("a unit of work is already open on this session; its begin would commit the outer one")
+    begin_write(current)
+    uow = UnitOfWork(current)
+    current.info[_ACTIVE] = True
+    try:
+        try:
+            yield uow
+        except BaseException:
+            current.rollback()
+            raise
+        if uow.rolled_back:
+            current.rollback()  # also ends the reads of a page rendered after the rollback
+            return
+        current.info.pop(_ACTIVE, None)  # the one commit this unit may make
+        try:
+            current.commit()
+        except BaseException:
+            current.rollback()
+            raise
+    finally:
+        current.info.pop(_ACTIVE, None)
+    uow._dispatch_committed()
+
+
+def _refuse_commit_inside_unit(session: Session) -> None:
+    # A service that commits (or a begin_write) inside a unit of work would split it in two: the first half stored
+    # whatever the second does, and mail dispatched only at the end. Savepoints (begin_nested) are fine.
+    if session.info.get(_ACTIVE) and not session.in_nested_transaction():
+        raise RuntimeError("commit inside a unit of work: services only flush, the unit commits once")
+
+
 def refresh_planner_statistics(session: Session | scoped_session[Session]) -> None:
     """ANALYZE after a bulk change, so the query planner knows the tables' sizes and how selective their indexes are.
 
     SQLite never gathers statistics by itself, so without this it plans every search on guesses; at 100,000
     trials its distance searches were the slower for it (`bench/search_latency.py`). PostgreSQL's autovacuum would
-    get there too, a little later. A full ANALYZE of 100,000 trials takes about 11 s on SQLite.
+    get there too, a little later. A full ANALYZE of 100,000 trials takes about 11 s on SQLite. Commits.
     """
     session.execute(text("ANALYZE"))
     session.commit()
@@ -89,6 +180,8 @@ def configure_engine(engine: Engine) -> None:
 def init_database(app: Flask) -> None:
     with app.app_context():
         configure_engine(db.engine)
+    if not event.contains(Session, "before_commit", _refuse_commit_inside_unit):
+        event.listen(Session, "before_commit", _refuse_commit_inside_unit)
 
 
 def render_migration_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:

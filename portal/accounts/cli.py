@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from portal.accounts.passwords import PROBLEMS, password_problem
 from portal.accounts.services import AccountError, create_admin
-from portal.database import begin_write
+from portal.database import unit_of_work
 from portal.extensions import db
 
 users_cli = AppGroup("users", help="Manage the people who sign in.")
@@ -23,11 +23,9 @@ def create_admin_command(email: str, name: str, password: str) -> None:
     problem = password_problem(password, email=email)
     if problem:
         raise click.ClickException(PROBLEMS[problem][1])
-    begin_write(db.session)
-    try:
-        user = create_admin(db.session, email, name, password)
-    except (AccountError, EmailNotValidError) as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from exc
-    db.session.commit()
+    with unit_of_work():
+        try:
+            user = create_admin(db.session, email, name, password)
+        except (AccountError, EmailNotValidError) as exc:
+            raise click.ClickException(str(exc)) from exc  # leaving the unit of work rolls it back
     click.echo(f"Admin {user.email} created.")

@@ -15,9 +15,8 @@ from portal.accounts.passwords import verify_password
 from portal.accounts.services import authenticate, find_user, set_password
 from portal.accounts.sessions import end_session, start_session
 from portal.accounts.tokens import INVITATION, RESET, user_for_token
-from portal.database import begin_write
+from portal.database import unit_of_work
 from portal.extensions import db, limiter
-from portal.mail.dispatch import dispatch_after_commit
 from portal.models.user import User
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
@@ -54,13 +53,12 @@ def sign_in() -> Response | tuple[str, int] | str:
     form = SignInForm()
     if not form.validate_on_submit():
         return render_template("accounts/sign_in.html", form=form, next_url=next_url), (422 if form.errors else 200)
-    begin_write(db.session)
-    result = authenticate(db.session, form.email.data, form.password.data, request.remote_addr or "")
+    with unit_of_work():  # committed either way: a failure counts towards the lockout
+        result = authenticate(db.session, form.email.data, form.password.data, request.remote_addr or "")
+        if result.ok and result.user is not None:
+            _sign_in_as(result.user)
     if result.ok and result.user is not None:
-        _sign_in_as(result.user)
-        db.session.commit()
         return redirect(next_url or home_for(result.user))
-    db.session.commit()  # the failure counts towards the lockout
     if result.locked:
         message = gettext(
             "Too many sign-in attempts. Please wait %(minutes)d minutes and try again.",
@@ -77,9 +75,8 @@ def sign_in() -> Response | tuple[str, int] | str:
 @bp.post("/sign-out")
 def sign_out() -> Response:
     if current_user.is_authenticated:
-        begin_write(db.session)
-        end_session(db.session, current_user.session_token)
-        db.session.commit()
+        with unit_of_work():
+            end_session(db.session, current_user.session_token)
     session.clear()
     logout_user()  # after the clear, which would drop its request to delete a remember cookie the browser has
     return redirect(url_for("accounts.sign_in"))
@@ -92,14 +89,14 @@ def _set_password_page(token: str, purpose: str, template: str) -> Response | tu
     form = NewPasswordForm(email=user.email)
     if not form.validate_on_submit():
         return render_template(template, form=form, user=user), (422 if form.errors else 200)
-    begin_write(db.session)
-    user = user_for_token(db.session, token, purpose)  # again inside the write: a link works once
-    if user is None:
-        return render_template("accounts/link_expired.html", purpose=purpose), 410
-    set_password(db.session, user, form.password.data)
-    start_session(db.session, user)
-    _sign_in_as(user)
-    db.session.commit()
+    with unit_of_work() as uow:
+        user = user_for_token(db.session, token, purpose)  # again inside the write: a link works once
+        if user is None:
+            uow.rollback()
+            return render_template("accounts/link_expired.html", purpose=purpose), 410
+        set_password(db.session, user, form.password.data)
+        start_session(db.session, user)
+        _sign_in_as(user)
     flash(gettext("Your password is set. You are signed in."))
     return redirect(home_for(user))
 
@@ -122,11 +119,9 @@ def request_reset() -> Response | tuple[str, int] | str:
     form = ResetRequestForm()
     if not form.validate_on_submit():
         return render_template("accounts/request_reset.html", form=form), (422 if form.errors else 200)
-    begin_write(db.session)
-    user = find_user(db.session, form.email.data)
-    rows = queue_password_reset(db.session, user) if user is not None and user.active else []
-    db.session.commit()
-    dispatch_after_commit(rows)
+    with unit_of_work() as uow:
+        user = find_user(db.session, form.email.data)
+        uow.dispatch(queue_password_reset(db.session, user) if user is not None and user.active else [])
     # The same answer whether or not the address has an account.
     return render_template("accounts/reset_sent.html")
 
@@ -142,11 +137,10 @@ def change_password() -> Response | tuple[str, int] | str:
     if not verify_password(user.password_hash, form.current.data):
         form.current.errors = [gettext("Your current password is not right.")]
         return render_template("accounts/change_password.html", form=form), 422
-    begin_write(db.session)
-    user = db.session.get(User, user.id) or abort(404)
-    set_password(db.session, user, form.password.data)  # ends every session, this one included
-    start_session(db.session, user)
-    _sign_in_as(user)
-    db.session.commit()
+    with unit_of_work():
+        user = db.session.get(User, user.id) or abort(404)
+        set_password(db.session, user, form.password.data)  # ends every session, this one included
+        start_session(db.session, user)
+        _sign_in_as(user)
     flash(gettext("Your password is changed. Other browsers where you were signed in are signed out."))
     return redirect(home_for(user))

@@ -20,10 +20,11 @@ from portal.admin.services import (
     trial_with_sites,
     trials_page,
 )
-from portal.database import begin_write
+from portal.database import begin_write, unit_of_work
 from portal.extensions import db
 from portal.faqs import services as faqs
 from portal.models import Site
+from portal.post_import import post_import
 
 
 def _clear_page_cache() -> None:
@@ -51,22 +52,26 @@ def import_trials() -> Response | tuple[str, int]:
     data = form.file.data.read(limit + 1)
     if len(data) > limit:
         abort(413)
+    # The importer commits as it goes (every 200 records), so no unit of work here: only its write lock up front.
     begin_write(db.session)
-    summary = import_upload(db.session, form.file.data.filename or "upload.json", data)  # commits
-    _clear_page_cache()
+    summary = import_upload(db.session, form.file.data.filename or "upload.json", data)
+    after = post_import(db.session, summary, on_worker=True)  # the slow steps on a mail worker, if there is one
     flash(gettext("Import finished: %(line)s.", line=summary.line()))
     for error in summary.errors[:20]:
         flash(error)
+    if after.queued:
+        flash(gettext("A mail worker is updating the search statistics and sending trial alerts."))
+    elif after.alerts is not None:
+        flash(gettext("Alerts: %(line)s.", line=after.alerts.line()))
     return redirect(url_for("admin.trials"))
 
 
 @bp.post("/trials/<nct_id>/hidden")
 def hide_trial(nct_id: str) -> Response:
-    begin_write(db.session)
     hidden = request.form.get("hidden") == "1"
-    if set_trial_hidden(db.session, nct_id, hidden) is None:
-        abort(404)
-    db.session.commit()
+    with unit_of_work():
+        if set_trial_hidden(db.session, nct_id, hidden) is None:
+            abort(404)
     _clear_page_cache()
     flash(gettext("%(nct)s is hidden.", nct=nct_id) if hidden else gettext("%(nct)s is shown.", nct=nct_id))
     return redirect(url_for("admin.trials", q=request.args.get("q", "")))
@@ -97,44 +102,43 @@ def _site(site_id: int) -> Site:
 
 @bp.post("/sites/<int:site_id>/members")
 def add_site_member(site_id: int) -> Response | tuple[str, int]:
-    begin_write(db.session)
-    site = _site(site_id)
-    form = MemberForm()
-    try:
-        if not form.validate_on_submit():
-            raise AdminError(form.email.errors[0] if form.email.errors else gettext("Please enter an email address."))
-        user = add_member(db.session, site, form.email.data)
-    except AdminError as exc:
-        db.session.rollback()
-        return _sites_page(site.trial.nct_id, 422, {site_id: str(exc)})
-    db.session.commit()
+    with unit_of_work() as uow:
+        site = _site(site_id)
+        form = MemberForm()
+        try:
+            if not form.validate_on_submit():
+                raise AdminError(
+                    form.email.errors[0] if form.email.errors else gettext("Please enter an email address.")
+                )
+            user = add_member(db.session, site, form.email.data)
+        except AdminError as exc:
+            uow.rollback()
+            return _sites_page(site.trial.nct_id, 422, {site_id: str(exc)})
     flash(gettext("%(email)s is now a member of %(site)s.", email=user.email, site=site.facility))
     return redirect(url_for("admin.sites", nct_id=site.trial.nct_id) + f"#site-{site.id}")
 
 
 @bp.post("/sites/<int:site_id>/members/<int:user_id>/remove")
 def remove_site_member(site_id: int, user_id: int) -> Response:
-    begin_write(db.session)
-    site = _site(site_id)
-    remove_member(db.session, site, user_id)
-    db.session.commit()
+    with unit_of_work():
+        site = _site(site_id)
+        remove_member(db.session, site, user_id)
     flash(gettext("Member removed."))
     return redirect(url_for("admin.sites", nct_id=site.trial.nct_id) + f"#site-{site.id}")
 
 
 @bp.post("/sites/<int:site_id>/recipients")
 def site_recipients(site_id: int) -> Response | tuple[str, int]:
-    begin_write(db.session)
-    site = _site(site_id)
-    form = RecipientsForm()
-    try:
-        if not form.validate_on_submit():
-            raise AdminError(gettext("Please check the addresses."))
-        set_recipients(db.session, site, form.emails.data or "")
-    except AdminError as exc:
-        db.session.rollback()
-        return _sites_page(site.trial.nct_id, 422, {site_id: str(exc)})
-    db.session.commit()
+    with unit_of_work() as uow:
+        site = _site(site_id)
+        form = RecipientsForm()
+        try:
+            if not form.validate_on_submit():
+                raise AdminError(gettext("Please check the addresses."))
+            set_recipients(db.session, site, form.emails.data or "")
+        except AdminError as exc:
+            uow.rollback()
+            return _sites_page(site.trial.nct_id, 422, {site_id: str(exc)})
     flash(gettext("Recipients saved."))
     return redirect(url_for("admin.sites", nct_id=site.trial.nct_id) + f"#site-{site.id}")
 
@@ -153,25 +157,23 @@ def faq_add() -> Response | tuple[str, int]:
     form = FaqForm()
     if not form.validate_on_submit():
         return _faqs_page(form, 422)
-    begin_write(db.session)
-    try:
-        faqs.add_faq(db.session, form.question.data, form.answer.data, form.trial.data or None)
-    except faqs.FaqError:
-        db.session.rollback()
-        form.trial.errors = [gettext("No trial with this NCT number has been imported.")]
-        return _faqs_page(form, 422)
-    db.session.commit()
+    with unit_of_work() as uow:
+        try:
+            faqs.add_faq(db.session, form.question.data, form.answer.data, form.trial.data or None)
+        except faqs.FaqError:
+            uow.rollback()
+            form.trial.errors = [gettext("No trial with this NCT number has been imported.")]
+            return _faqs_page(form, 422)
     flash(gettext("Question added."))
     return redirect(url_for("admin.faq_list"))
 
 
 @bp.post("/faqs/<int:faq_id>/delete")
 def faq_delete(faq_id: int) -> Response:
-    begin_write(db.session)
-    try:
-        faqs.delete_faq(db.session, faq_id)
-    except faqs.FaqError:
-        abort(404)
-    db.session.commit()
+    with unit_of_work():
+        try:
+            faqs.delete_faq(db.session, faq_id)
+        except faqs.FaqError:
+            abort(404)
     flash(gettext("Question deleted."))
     return redirect(url_for("admin.faq_list"))

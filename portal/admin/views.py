@@ -14,10 +14,9 @@ from portal.admin import catalog  # noqa: F401  (its routes are part of this blu
 from portal.admin.blueprint import bp
 from portal.admin.forms import InviteForm
 from portal.admin.services import outbox_counts, waiting_mail
-from portal.database import begin_write
+from portal.database import unit_of_work
 from portal.extensions import db
 from portal.mail import outbox
-from portal.mail.dispatch import dispatch_after_commit
 from portal.models import User
 from portal.site.audit import recent_events
 
@@ -48,30 +47,28 @@ def invite() -> Response | tuple[str, int]:
     form = InviteForm()
     if not form.validate_on_submit():
         return _users_page(form, 422)
-    begin_write(db.session)
-    try:
-        user = create_user(db.session, form.email.data, form.display_name.data, form.role.data)
-    except AccountError:
-        db.session.rollback()
-        form.email.errors = [gettext("This person already has an account.")]
-        return _users_page(form, 422)
-    rows = queue_invitation(db.session, user, _me())
-    db.session.commit()
-    dispatch_after_commit(rows)
+    with unit_of_work() as uow:
+        try:
+            user = create_user(db.session, form.email.data, form.display_name.data, form.role.data)
+        except AccountError:
+            uow.rollback()
+            form.email.errors = [gettext("This person already has an account.")]
+            return _users_page(form, 422)
+        uow.dispatch(queue_invitation(db.session, user, _me()))
     flash(gettext("Invitation sent to %(email)s.", email=user.email))
     return redirect(url_for("admin.users"))
 
 
 @bp.post("/users/<int:user_id>/active")
 def set_user_active(user_id: int) -> Response:
-    begin_write(db.session)
-    user = db.session.get(User, user_id) or abort(404)
-    active = request.form.get("active") == "1"
-    if user.id == _me().id and not active:
-        flash(gettext("You cannot disable your own account."))
-        return redirect(url_for("admin.users"))
-    set_active(db.session, user, active)
-    db.session.commit()
+    with unit_of_work() as uow:
+        user = db.session.get(User, user_id) or abort(404)
+        active = request.form.get("active") == "1"
+        if user.id == _me().id and not active:
+            uow.rollback()
+            flash(gettext("You cannot disable your own account."))
+            return redirect(url_for("admin.users"))
+        set_active(db.session, user, active)
     if active:
         flash(gettext("%(email)s can sign in again.", email=user.email))
     else:
@@ -82,13 +79,11 @@ def set_user_active(user_id: int) -> Response:
 @bp.post("/users/<int:user_id>/invitation")
 def invite_again(user_id: int) -> Response:
     """A fresh link for someone whose invitation expired before they chose a password."""
-    begin_write(db.session)
-    user = db.session.get(User, user_id) or abort(404)
-    if user.password_hash is not None or not user.active:
-        abort(404)
-    rows = queue_invitation(db.session, user, _me())
-    db.session.commit()
-    dispatch_after_commit(rows)
+    with unit_of_work() as uow:
+        user = db.session.get(User, user_id) or abort(404)
+        if user.password_hash is not None or not user.active:
+            abort(404)
+        uow.dispatch(queue_invitation(db.session, user, _me()))
     flash(gettext("Invitation sent to %(email)s.", email=user.email))
     return redirect(url_for("admin.users"))
 
@@ -100,9 +95,9 @@ def outbox_page() -> str:
 
 @bp.post("/outbox/retry")
 def outbox_retry() -> Response:
-    begin_write(db.session)
-    count = outbox.retry_failed(db.session)  # commits
-    dispatch_after_commit(outbox.due_ids(db.session))
+    with unit_of_work() as uow:
+        count = outbox.retry_failed(db.session)
+        uow.dispatch(outbox.due_ids(db.session))
     flash(gettext("%(count)d failed or partly sent messages will be sent again.", count=count))
     return redirect(url_for("admin.outbox_page"))
 

@@ -13,7 +13,7 @@ from flask.cli import AppGroup
 from portal.alerts import services
 from portal.alerts.notices import run_alerts
 from portal.alerts.tokens import BadLink, read_manage_token
-from portal.database import begin_write
+from portal.database import unit_of_work
 from portal.extensions import db
 
 alerts_cli = AppGroup("alerts", help="Patient Notification Services: trial alerts by email.")
@@ -31,9 +31,8 @@ def send_command() -> None:
 @alerts_cli.command("purge")
 def purge_command() -> None:
     """Delete sign-ups that were not confirmed in time (ALERTS_CONFIRM_DAYS, 7 by default)."""
-    begin_write(db.session)
-    count = services.purge_unconfirmed(db.session)
-    db.session.commit()
+    with unit_of_work():
+        count = services.purge_unconfirmed(db.session)
     click.echo(f"Deleted {count} unconfirmed sign-ups.")
 
 
@@ -54,7 +53,6 @@ def unsubscribe_mail_command(message: click.utils.LazyFile) -> None:
     except BadLink:
         click.echo("The unsubscribe token is not valid; nothing done.", err=True)
         sys.exit(1)
-    begin_write(db.session)
-    removed = services.unsubscribe(db.session, subscriber_id, nonce)
-    db.session.commit()
+    with unit_of_work():
+        removed = services.unsubscribe(db.session, subscriber_id, nonce)
     click.echo("Unsubscribed." if removed else "Already unsubscribed.")

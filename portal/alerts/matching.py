@@ -131,7 +131,10 @@ def previous_start(session: Session) -> datetime | None:
 
 
 def match_new_trials(session: Session, now: datetime, since: datetime | None) -> int:
-    """Write an alert for every (subscriber, trial) that newly fits; returns how many were written."""
+    """Write an alert for every (subscriber, trial) that newly fits; returns how many were written.
+
+    Commits once per chunk of subscribers, to keep each write transaction short.
+    """
     low, high = session.execute(
         select(func.min(Subscriber.id), func.max(Subscriber.id)).where(Subscriber.status == ACTIVE)
     ).one()

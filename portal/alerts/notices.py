@@ -171,7 +171,11 @@ def _claimed_alerts(session: Session, units: dict[int, str], now: datetime) -> d
 
 
 def notify_waiting(session: Session, frequency: str, now: datetime | None = None) -> RunSummary:
-    """Write the emails for alerts not yet sent: one per subscriber, in their language, through the outbox."""
+    """Write the emails for alerts not yet sent: one per subscriber, in their language, through the outbox.
+
+    Commits once per chunk of subscribers: each chunk claims its alerts and writes their emails in one short write
+    transaction, so a run over many subscribers never holds the write lock for long, and two runs never both send.
+    """
     now = now or utcnow()
     summary = RunSummary()
     waiting = _waiting_subscribers(session, frequency, now)
@@ -229,7 +233,11 @@ def notify_waiting(session: Session, frequency: str, now: datetime | None = None
 
 
 def run_alerts(session: Session, now: datetime | None = None, dispatch: bool = True) -> RunSummary:
-    """Match trials opened since the last run, then write immediate alerts and any weekly digests that are due."""
+    """Match trials opened since the last run, then write immediate alerts and any weekly digests that are due.
+
+    Commits, in steps (the run's start, each chunk of matching and of emails, the run's end), then dispatches the
+    emails unless `dispatch` is False: a batch job, never called inside a unit of work.
+    """
     now = now or utcnow()
     previous = previous_start(session)
     since = previous - LOOK_BACK if previous is not None else None

@@ -13,9 +13,8 @@ from portal.alerts import services
 from portal.alerts.forms import ManageForm, SignupForm
 from portal.alerts.suggestions import known_conditions
 from portal.alerts.tokens import BadLink, ExpiredLink, read_confirm_token, read_manage_token
-from portal.database import begin_write
+from portal.database import unit_of_work
 from portal.extensions import csrf, db, limiter
-from portal.mail.dispatch import dispatch_after_commit
 from portal.mail.outbox import delivery_key
 from portal.models.alert import Subscriber, TrialAlert
 from portal.models.trial import Trial
@@ -76,10 +75,9 @@ def signup_submit() -> Response | tuple[str, int]:
         return render_template("alerts/signup.html", form=form, trial=None), 422
     if form.website.data:  # a bot: the same page a person would see, and nothing stored or sent
         return redirect(url_for("alerts.check_inbox"))
-    begin_write(db.session)
-    row = services.request_subscription(db.session, form.email.data, form.preferences())
-    db.session.commit()
-    dispatch_after_commit([(row.id, delivery_key(0, None))])
+    with unit_of_work() as uow:
+        row = services.request_subscription(db.session, form.email.data, form.preferences())
+        uow.dispatch([(row.id, delivery_key(0, None))])
     return redirect(url_for("alerts.check_inbox"))
 
 
@@ -99,18 +97,22 @@ def _subscriber_from_confirm(token: str) -> Subscriber:
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm(token: str) -> str | tuple[str, int]:
     """GET shows a button and changes nothing (mail scanners open links); only the POST confirms."""
+    if request.method == "GET":
+        try:
+            subscriber = _subscriber_from_confirm(token)
+        except ExpiredLink:
+            return _bad_link(expired=True)
+        except BadLink:
+            return _bad_link()
+        return render_template("alerts/confirm.html", subscriber=subscriber, token=token)
     try:
-        if request.method == "POST":
-            begin_write(db.session)
-        subscriber = _subscriber_from_confirm(token)
+        with unit_of_work():
+            subscriber = _subscriber_from_confirm(token)
+            services.confirm(db.session, subscriber)
     except ExpiredLink:
         return _bad_link(expired=True)
     except BadLink:
         return _bad_link()
-    if request.method == "GET":
-        return render_template("alerts/confirm.html", subscriber=subscriber, token=token)
-    services.confirm(db.session, subscriber)
-    db.session.commit()
     return render_template("alerts/confirmed.html", subscriber=subscriber, manage_url=services.manage_url(subscriber))
 
 
@@ -136,24 +138,23 @@ def _recent_alerts(subscriber: Subscriber) -> list[tuple[str, str]]:
 
 @bp.route("/manage/<token>", methods=["GET", "POST"])
 def manage(token: str) -> str | tuple[str, int]:
+    saved = False
     try:
-        if request.method == "POST":
-            begin_write(db.session)
-        subscriber = _subscriber_from_manage(token)
+        if request.method == "GET":
+            subscriber = _subscriber_from_manage(token)
+        else:
+            with unit_of_work() as uow:
+                subscriber = _subscriber_from_manage(token)
+                form = ManageForm()
+                if not form.validate():
+                    uow.rollback()
+                    return render_template(
+                        "alerts/manage.html", form=form, subscriber=subscriber, token=token, alerts=[], saved=False
+                    ), 422
+                services.apply_preferences(subscriber, form.preferences())
+            saved = True
     except BadLink:
         return _bad_link()
-    saved = False
-    if request.method == "POST":
-        form = ManageForm()
-        if form.validate():
-            services.apply_preferences(subscriber, form.preferences())
-            db.session.commit()
-            saved = True
-        else:
-            db.session.rollback()
-            return render_template(
-                "alerts/manage.html", form=form, subscriber=subscriber, token=token, alerts=[], saved=False
-            ), 422
     form = ManageForm(formdata=None, data=services.preferences_of(subscriber))
     return render_template(
         "alerts/manage.html",
@@ -183,9 +184,8 @@ def unsubscribe(token: str) -> tuple[str, int]:
         subscriber_id, nonce = read_manage_token(token)
     except BadLink:
         return _bad_link()
-    begin_write(db.session)
-    services.unsubscribe(db.session, subscriber_id, nonce)
-    db.session.commit()
+    with unit_of_work():
+        services.unsubscribe(db.session, subscriber_id, nonce)
     return render_template("alerts/unsubscribed.html"), 200
 
 

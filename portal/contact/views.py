@@ -23,11 +23,10 @@ from portal.contact.services import (
     site_choices,
     submit_contact_request,
 )
-from portal.database import begin_write
+from portal.database import unit_of_work
 from portal.edge import database_unavailable
 from portal.extensions import db, limiter
 from portal.geo import Place, country_code, resolve_place
-from portal.mail.dispatch import dispatch_after_commit
 from portal.models import Trial
 from portal.trials.page import register_contact_section, render_trial_page
 from portal.trials.services import get_trial
@@ -124,14 +123,15 @@ def submit(nct_id: str) -> Response | tuple[str, int]:
         language=form.language.data or None,
         message=(form.message.data or "").strip() or None,
     )
-    begin_write(db.session)  # from here this request writes; on SQLite take the write lock before reading again
-    try:
-        submission = submit_contact_request(db.session, trial, site, details)
-    except ContactError:
-        form.site.errors = [gettext("Please choose a study site that is recruiting.")]
-        return _page(trial, panel, 422)
-    db.session.commit()  # stored before we say "sent"
-    dispatch_after_commit(submission.outbox_rows)
+    with unit_of_work() as uow:  # from here this request writes; on SQLite take the write lock before reading again
+        try:
+            submission = submit_contact_request(db.session, trial, site, details)
+        except ContactError:
+            uow.rollback()
+            form.site.errors = [gettext("Please choose a study site that is recruiting.")]
+            return _page(trial, panel, 422)
+        uow.dispatch(submission.outbox_rows)
+    # Stored before we say "sent"; the emails are on their way.
     session[SENT_KEY] = {"id": submission.request.public_id, "at": int(time.time())}
     return redirect(url_for("contact.sent", nct_id=trial.nct_id))
 

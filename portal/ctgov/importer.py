@@ -173,7 +173,12 @@ def import_records(
     files: Iterable[list[SourceRecord]],
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
-    """Import every record; a bad one is rolled back alone and reported, the rest go on."""
+    """Import every record; a bad one is rolled back alone and reported, the rest go on.
+
+    Commits every COMMIT_EVERY changed records and at the end, on purpose: a bulk import of 500,000 studies must
+    not be one transaction (its size, and the write lock SQLite would hold for all of it). So it is never called
+    inside a unit of work; `portal.post_import` is what follows an import.
+    """
     summary = ImportSummary()
     since_commit = 0
     for records in files:

@@ -14,6 +14,7 @@ from rq import SimpleWorker
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.database import unit_of_work
 from portal.extensions import db
 from portal.mail import outbox
 from portal.mail.catcher import serve
@@ -48,7 +49,8 @@ def status_command() -> None:
 @outbox_cli.command("retry")
 def retry_command() -> None:
     """Send failed messages again, starting now; a partly sent one only to the recipients who did not get it."""
-    count = outbox.retry_failed(db.session)
+    with unit_of_work():
+        count = outbox.retry_failed(db.session)
     click.echo(f"{count} failed or partly sent messages queued again.")
     if current_app.config["OUTBOX_DELIVERY"] == "rq" and count:
         enqueue_ids(current_app._get_current_object(), outbox.due_ids(db.session))  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
+from portal.database import register_dispatch_hook
 from portal.extensions import db
 from portal.mail import outbox
 from portal.models.base import utcnow
@@ -153,8 +154,11 @@ class QueueHealth:
             self.down_since = None
 
 
-def dispatch_after_commit(new_rows: Iterable[tuple[int, int]]) -> None:
-    """Called after the commit that wrote outbox rows. Never raises: the rows are safe in the database."""
+def dispatch_after_commit(new_rows: Iterable[tuple[int, str]]) -> None:
+    """Called after the commit that wrote outbox rows (by `portal.database.unit_of_work`, as its dispatch hook).
+
+    Never raises: the rows are safe in the database.
+    """
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     mode = app.config["OUTBOX_DELIVERY"]
     if mode == "rq":
@@ -172,6 +176,7 @@ def dispatch_after_commit(new_rows: Iterable[tuple[int, int]]) -> None:
 
 
 def init_dispatch(app: Flask) -> None:
+    register_dispatch_hook(app, dispatch_after_commit)
     delivery = LocalDelivery(app)
     app.extensions["local_delivery"] = delivery
     if app.config["OUTBOX_DELIVERY"] != "thread":

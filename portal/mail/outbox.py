@@ -115,7 +115,10 @@ def claim(session: Session, email_id: int, now: datetime | None = None) -> str |
 
 
 def claim_due(session: Session, limit: int = 5, now: datetime | None = None) -> list[tuple[int, str]]:
-    """Claim up to `limit` due rows. PostgreSQL: FOR UPDATE SKIP LOCKED; elsewhere a conditional update each."""
+    """Claim up to `limit` due rows. PostgreSQL: FOR UPDATE SKIP LOCKED; elsewhere a conditional update each.
+
+    Commits: a claim is its own transaction, so other workers see it at once.
+    """
     now = now or utcnow()
     if session.get_bind().dialect.name == "postgresql":
         lease = current_app.config["OUTBOX_CLAIM_LEASE"]
@@ -280,7 +283,8 @@ def deliver_one(session: Session, email_id: int) -> Outcome | None:
 
 
 def deliver_due(session: Session, limit: int = 5) -> list[Outcome]:
-    """Claim and send what is due now, in batches; returns what happened to each row."""
+    """Claim and send what is due now, in batches; returns what happened to each row. Commits (every claim and
+    result)."""
     outcomes = []
     while True:
         batch = claim_due(session, limit)
@@ -295,7 +299,8 @@ def deliver_due(session: Session, limit: int = 5) -> list[Outcome]:
 def retry_failed(session: Session) -> int:
     """Put failed and partly sent rows back in the queue, due now, with a fresh set of attempts.
 
-    A partly sent row goes only to the recipients who did not get it (see `send_claimed`).
+    A partly sent row goes only to the recipients who did not get it (see `send_claimed`). Flushes only: the
+    caller's unit of work commits, then dispatches `due_ids`.
     """
     result = session.execute(
         update(OutboxEmail)
@@ -303,5 +308,4 @@ def retry_failed(session: Session) -> int:
         .values(status=PENDING, attempts=0, next_attempt_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    session.commit()
     return result.rowcount  # type: ignore[attr-defined]

@@ -11,9 +11,8 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
-from portal.database import begin_write
+from portal.database import unit_of_work
 from portal.extensions import db, limiter
-from portal.mail.dispatch import dispatch_after_commit
 from portal.models import Trial
 from portal.notes.forms import PasscodeForm
 from portal.notes.services import (
@@ -89,22 +88,22 @@ def create() -> tuple[Response, int]:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         return jsonify(errors={"form": gettext("We could not read your notes. Please try again.")}), 400
-    begin_write(db.session)
-    trial = get_trial(db.session, str(payload.get("nct_id", "")).strip().upper()[:11])
-    if trial is None:
-        return jsonify(errors={"form": gettext("We could not find this trial.")}), 404
-    try:
-        created = create_share(
-            db.session,
-            trial,
-            payload.get("notes"),
-            days=payload.get("days", DEFAULT_EXPIRY_DAYS),
-            chosen_passcode=payload.get("passcode"),
-        )
-    except ShareInputError as exc:
-        db.session.rollback()
-        return jsonify(errors=exc.errors), 422
-    db.session.commit()
+    with unit_of_work() as uow:
+        trial = get_trial(db.session, str(payload.get("nct_id", "")).strip().upper()[:11])
+        if trial is None:
+            uow.rollback()
+            return jsonify(errors={"form": gettext("We could not find this trial.")}), 404
+        try:
+            created = create_share(
+                db.session,
+                trial,
+                payload.get("notes"),
+                days=payload.get("days", DEFAULT_EXPIRY_DAYS),
+                chosen_passcode=payload.get("passcode"),
+            )
+        except ShareInputError as exc:
+            uow.rollback()
+            return jsonify(errors=exc.errors), 422
     url = external_url("notes.open_share", token=created.token)
     body = {
         "url": url,
@@ -122,9 +121,8 @@ def revoke() -> Response | tuple[Response, int]:
     if not isinstance(payload, dict):
         return jsonify(errors={"form": gettext("We could not read your request. Please try again.")}), 400
     owner_token = payload.get("owner_token")
-    begin_write(db.session)
-    revoked = revoke_share(db.session, owner_token)
-    db.session.commit()
+    with unit_of_work():
+        revoked = revoke_share(db.session, owner_token)
     if not revoked:
         return jsonify(revoked=False), 404
     return jsonify(revoked=True)
@@ -142,13 +140,12 @@ def email_link() -> Response | tuple[Response, int]:
         address = normalised_email(str(payload.get("email", "")).strip()[:254])
     except EmailNotValidError:
         return jsonify(errors={"email": gettext("Please enter a valid email address, like name@example.com.")}), 422
-    begin_write(db.session)
-    rows = email_share_link(db.session, payload.get("owner_token"), payload.get("url"), address)
-    if not rows:
-        db.session.rollback()
-        return jsonify(errors={"form": gettext("This link no longer works, so we cannot send it.")}), 404
-    db.session.commit()
-    dispatch_after_commit(rows)
+    with unit_of_work() as uow:
+        rows = email_share_link(db.session, payload.get("owner_token"), payload.get("url"), address)
+        if not rows:
+            uow.rollback()
+            return jsonify(errors={"form": gettext("This link no longer works, so we cannot send it.")}), 404
+        uow.dispatch(rows)
     return jsonify(sent=True)
 
 
@@ -171,14 +168,13 @@ def unlock(token: str) -> tuple[str, int]:
     form = PasscodeForm()
     if not form.validate_on_submit():
         return render_template("notes/share.html", form=form), 422
-    begin_write(db.session)
-    result = unlock_share(db.session, token, form.passcode.data or "")
-    share = result.share
-    trial_updated = False
-    if share is not None:
-        current = db.session.get(Trial, share.trial_id)
-        trial_updated = current is not None and current.last_update_posted_on != share.trial_last_update
-    db.session.commit()
+    with unit_of_work():  # a wrong passcode is counted, so the unlock writes either way
+        result = unlock_share(db.session, token, form.passcode.data or "")
+        share = result.share
+        trial_updated = False
+        if share is not None:
+            current = db.session.get(Trial, share.trial_id)
+            trial_updated = current is not None and current.last_update_posted_on != share.trial_last_update
     if share is not None:
         return render_template("notes/shared.html", share=share, trial_updated=trial_updated), 200
     form.passcode.data = ""

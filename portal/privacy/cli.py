@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from portal.accounts.services import forget_old_failures
 from portal.accounts.sessions import purge_expired_sessions
-from portal.database import begin_write
+from portal.database import unit_of_work
 from portal.extensions import db
 from portal.privacy.services import erase_person, purge_old_requests
 
@@ -34,12 +34,11 @@ def purge_command(days: int | None) -> None:
     Also deletes expired sign-in sessions and failed sign-ins older than the lockout window.
     """
     days = days or current_app.config["RETENTION_DAYS"]
-    begin_write(db.session)
-    counts = purge_old_requests(db.session, days)
-    # Housekeeping that needs no schedule of its own: dead sign-in sessions and expired failure counts.
-    counts["expired sign-in sessions"] = purge_expired_sessions(db.session)
-    counts["old sign-in failures"] = forget_old_failures(db.session)
-    db.session.commit()
+    with unit_of_work():
+        counts = purge_old_requests(db.session, days)
+        # Housekeeping that needs no schedule of its own: dead sign-in sessions and expired failure counts.
+        counts["expired sign-in sessions"] = purge_expired_sessions(db.session)
+        counts["old sign-in failures"] = forget_old_failures(db.session)
     click.echo(f"Deleted what was received more than {days} days ago:")
     _report(counts)
 
@@ -48,12 +47,10 @@ def purge_command(days: int | None) -> None:
 @click.argument("email")
 def erase_command(email: str) -> None:
     """Remove a person everywhere: contact requests, their history, mail to or about them."""
-    begin_write(db.session)
-    try:
-        counts = erase_person(db.session, email)
-    except ValueError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from exc
-    db.session.commit()
+    with unit_of_work():
+        try:
+            counts = erase_person(db.session, email)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc  # leaving the unit of work rolls it back
     click.echo("Removed:")
     _report(counts)

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
-from portal.database import begin_write
+from portal.database import unit_of_work
 from portal.extensions import db
 from portal.models import ContactRequest, Site
 from portal.models.base import utcnow
@@ -122,11 +122,10 @@ def export() -> Response:
     filters = _filters(form)
     if not filters_allowed(db.session, user, filters):
         abort(404)
-    begin_write(db.session)
-    requests = list_requests(db.session, user, filters, limit=None)
-    body = requests_csv(requests)
-    audit.record(db.session, user, audit.EXPORTED, [r.id for r in requests], f"{len(requests)} rows")
-    db.session.commit()
+    with unit_of_work():  # the export and its audit entry, or neither
+        requests = list_requests(db.session, user, filters, limit=None)
+        body = requests_csv(requests)
+        audit.record(db.session, user, audit.EXPORTED, [r.id for r in requests], f"{len(requests)} rows")
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     return Response(
         body,
@@ -168,51 +167,52 @@ def _detail_page(
 
 @bp.get("/requests/<public_id>")
 def request_page(public_id: str) -> tuple[str, int]:
-    begin_write(db.session)
-    contact = _request_or_404(public_id)
-    audit.record(db.session, _user(), audit.VIEWED, [contact.id])
-    db.session.commit()
+    with unit_of_work():
+        contact = _request_or_404(public_id)
+        audit.record(db.session, _user(), audit.VIEWED, [contact.id])
     return _detail_page(contact)
 
 
 @bp.post("/requests/<public_id>/status")
 def change_status(public_id: str) -> WerkzeugResponse | tuple[str, int]:
-    begin_write(db.session)
-    contact = _request_or_404(public_id)
-    form = StatusForm()
-    if not form.validate_on_submit():
-        return _detail_page(contact, 422, status_form=form)
-    if set_status(db.session, _user(), contact, form.status.data):
+    with unit_of_work() as uow:
+        contact = _request_or_404(public_id)
+        form = StatusForm()
+        if not form.validate_on_submit():
+            uow.rollback()
+            return _detail_page(contact, 422, status_form=form)
+        changed = set_status(db.session, _user(), contact, form.status.data)
+    if changed:
         flash(gettext("Status changed to %(status)s.", status=STATUS_LABELS[form.status.data]))
-    db.session.commit()
     return redirect(url_for("site.request_page", public_id=public_id))
 
 
 @bp.post("/requests/<public_id>/notes")
 def note(public_id: str) -> WerkzeugResponse | tuple[str, int]:
-    begin_write(db.session)
-    contact = _request_or_404(public_id)
-    form = NoteForm()
-    if not form.validate_on_submit():
-        return _detail_page(contact, 422, note_form=form)
-    add_note(db.session, _user(), contact, form.note.data)
-    db.session.commit()
+    with unit_of_work() as uow:
+        contact = _request_or_404(public_id)
+        form = NoteForm()
+        if not form.validate_on_submit():
+            uow.rollback()
+            return _detail_page(contact, 422, note_form=form)
+        add_note(db.session, _user(), contact, form.note.data)
     flash(gettext("Note added."))
     return redirect(url_for("site.request_page", public_id=public_id))
 
 
 @bp.post("/requests/<public_id>/first-response")
 def first_response(public_id: str) -> WerkzeugResponse | tuple[str, int]:
-    begin_write(db.session)
-    contact = _request_or_404(public_id)
-    form = FirstResponseForm()
-    if not form.validate_on_submit():
-        return _detail_page(contact, 422, response_form=form)
-    try:
-        record_first_response(db.session, _user(), contact, form.responded_at.data.replace(tzinfo=UTC))
-    except RequestActionError:
-        form.responded_at.errors = [gettext("Please give a time between the request's arrival and now.")]
-        return _detail_page(contact, 422, response_form=form)
-    db.session.commit()
+    with unit_of_work() as uow:
+        contact = _request_or_404(public_id)
+        form = FirstResponseForm()
+        if not form.validate_on_submit():
+            uow.rollback()
+            return _detail_page(contact, 422, response_form=form)
+        try:
+            record_first_response(db.session, _user(), contact, form.responded_at.data.replace(tzinfo=UTC))
+        except RequestActionError:
+            uow.rollback()
+            form.responded_at.errors = [gettext("Please give a time between the request's arrival and now.")]
+            return _detail_page(contact, 422, response_form=form)
     flash(gettext("First response recorded."))
     return redirect(url_for("site.request_page", public_id=public_id))

@@ -1,0 +1,65 @@
+"""What follows every import, from the command line or the operators' upload: fresh pages, statistics and alerts."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from redis.exceptions import RedisError
+from sqlalchemy.orm import Session
+
+from portal.alerts.notices import RunSummary, run_alerts
+from portal.ctgov.importer import ImportSummary
+from portal.database import refresh_planner_statistics
+from portal.extensions import db
+from portal.mail.dispatch import mail_queue
+
+log = logging.getLogger(__name__)
+
+# ANALYZE takes about 11 s at 100,000 trials on SQLite; alert matching is chunked. RQ's default (180 s) is too short
+# for a big catalogue on a slow disk.
+JOB_TIMEOUT_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class PostImport:
+    queued: bool = False  # the slow steps were handed to a mail worker
+    alerts: RunSummary | None = None  # what the alert run did, when it ran in this process
+
+
+def refresh_and_match(session: Session) -> RunSummary:
+    """The slow steps: ANALYZE, so searches are planned on the new table sizes, then the alert run for the trials
+    the import opened (emails dispatched after its commits). Commits, as both steps do."""
+    refresh_planner_statistics(session)
+    return run_alerts(session)
+
+
+def refresh_and_match_job() -> str:
+    """The RQ job a mail worker runs after an upload; RQ finds it by its dotted path, so mail never imports it."""
+    try:
+        return refresh_and_match(db.session).line()
+    finally:
+        db.session.remove()
+
+
+def post_import(session: Session, summary: ImportSummary, *, on_worker: bool = False) -> PostImport:
+    """Run once the importer has committed. The trial page cache is cleared every time; when the import created or
+    updated trials, the slow steps follow: on a mail worker when `on_worker` is asked and mail goes through RQ
+    (the operators' upload, to keep the request short), else here (the command line, or no worker to ask).
+    With Redis unreachable they run here too: the upload is done, and must not leave stale statistics behind.
+    """
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    app.extensions["trial_page_cache"].clear()
+    if not (summary.created or summary.updated):
+        return PostImport()
+    if on_worker and app.config["OUTBOX_DELIVERY"] == "rq":
+        try:
+            mail_queue(app).enqueue(
+                refresh_and_match_job, job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=600, failure_ttl=86400
+            )
+        except RedisError as exc:
+            log.warning("could not queue the post-import job (%s); running it in this request", type(exc).__name__)
+        else:
+            return PostImport(queued=True)
+    return PostImport(alerts=refresh_and_match(session))
