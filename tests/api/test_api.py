@@ -32,6 +32,12 @@ def test_distance_search_gives_the_nearest_recruiting_site(client: FlaskClient, 
     assert hit["nearest_site"]["unit"] == "mi" and hit["nearest_site"]["distance"] < 100
 
 
+def test_ages_are_given_in_years_to_two_places(client: FlaskClient, import_demo) -> None:  # type: ignore[no-untyped-def]
+    import_demo("NCT05326594")  # 18 Months to 50 Years
+    record = client.get("/api/v1/trials/NCT05326594").get_json()
+    assert (record["eligibility"]["minimum_age_years"], record["eligibility"]["maximum_age_years"]) == (1.5, 50)
+
+
 def test_pagination_and_page_size(client: FlaskClient, import_demo) -> None:  # type: ignore[no-untyped-def]
     import_demo("NCT04012996", "NCT06823401", "NCT05551195", "NCT02814825", "NCT00410098")
     first = client.get("/api/v1/trials", query_string=[("per_page", "2"), *ALL_STATUSES]).get_json()
@@ -55,6 +61,7 @@ def test_one_trial_is_our_normalised_record(app: Flask, client: FlaskClient, imp
     assert record["eligibility"]["inclusion"] and record["eligibility"]["exclusion"]
     assert len(record["sites"]) == 33 and record["sites"][0]["latitude"] is not None
     assert "contacts" not in record["sites"][0]  # site staff details stay on the page, not in bulk data
+    assert (record["eligibility"]["minimum_age_years"], record["eligibility"]["maximum_age_years"]) == (18, 69)
     assert client.get("/api/v1/trials/NCT99999999").status_code == 404
     with app.app_context():
         db.session.execute(update(Trial).values(hidden=True))
