@@ -17,7 +17,8 @@ from portal.config import load_config
 from portal.extensions import db
 from portal.models import SignInFailure, UserSession
 from portal.models.base import utcnow
-from tests.staff import PASSWORD, csrf_token, make_user, sign_in
+from tests.forms import csrf_token
+from tests.staff import PASSWORD, make_user, sign_in
 
 EMAIL = "sam@site.example.org"
 WRONG = "not the right password at all"

@@ -15,7 +15,8 @@ from portal.models import AuditEvent, OutboxEmail, SiteRecipientOverride, User
 from portal.models.audit import AuditLogIsAppendOnly
 from portal.models.outbox import FAILED
 from tests.conftest import DEMO_TRIALS
-from tests.staff import ALICE, TRIAL, csrf_token, make_user, sign_in, two_sites
+from tests.forms import csrf_token
+from tests.staff import ALICE, TRIAL, make_user, sign_in, two_sites
 
 ADMIN = "ops@example.org"
 
