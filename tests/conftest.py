@@ -99,17 +99,23 @@ class SmtpServer:
 
 
 @pytest.fixture
-def smtp_server(app: Flask) -> Iterator[SmtpServer]:
+def smtp_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
     """A real SMTP server on 127.0.0.1 that the app is configured to use for this test."""
     server = SmtpServer(free_port())
     ALLOWED_SMTP_PORTS.add(server.port)
-    old = {key: app.config[key] for key in ("MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT")}
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_TIMEOUT=3)
+    use_smtp_server(monkeypatch, app, server.port, timeout=3)
     server.start()
     yield server
     server.stop()
-    app.config.update(old)
     ALLOWED_SMTP_PORTS.discard(server.port)
+
+
+def use_smtp_server(monkeypatch: pytest.MonkeyPatch, app: Flask, port: int, timeout: int | None = None) -> None:
+    """Send this test's mail to 127.0.0.1:port; monkeypatch puts the settings back when the test ends."""
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", port)
+    if timeout is not None:
+        monkeypatch.setitem(app.config, "MAIL_TIMEOUT", timeout)
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:

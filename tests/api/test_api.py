@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
@@ -70,13 +71,12 @@ def test_one_trial_is_our_normalised_record(app: Flask, client: FlaskClient, imp
     assert client.get("/api/v1/trials").get_json()["total"] == 0
 
 
-def test_the_openapi_file_is_served_and_limits_answer_in_json(app: Flask, client: FlaskClient) -> None:
+def test_the_openapi_file_is_served_and_limits_answer_in_json(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.") and "/api/v1/trials/{nct_id}" in spec["paths"]
-    app.config["API_RATE_LIMIT"] = "2 per minute"
-    try:
-        statuses = [client.get("/api/v1/trials").status_code for _ in range(3)]
-        limited = client.get("/api/v1/trials")
-    finally:
-        app.config["API_RATE_LIMIT"] = "100000 per minute"
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT", "2 per minute")
+    statuses = [client.get("/api/v1/trials").status_code for _ in range(3)]
+    limited = client.get("/api/v1/trials")
     assert statuses == [200, 200, 429] and limited.is_json and "error" in limited.get_json()
