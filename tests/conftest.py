@@ -57,6 +57,7 @@ class RecordingHandler:
         self.refuse: dict[str, str] = {}  # recipient -> SMTP reply, e.g. "550 No such user"
         self.stall_seconds = 0.0
         self.data_reply: str | None = None
+        self.data_started = 0  # messages whose content has arrived, whatever the reply (a test can wait for one)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]  # noqa: N802
         if address in self.refuse:
@@ -67,6 +68,7 @@ class RecordingHandler:
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
         # Decided on arrival: a stalled message keeps the reply it was given even if the test moves on.
         reply, stall = self.data_reply, self.stall_seconds
+        self.data_started += 1
         if stall:
             await asyncio.sleep(stall)
         if reply:
