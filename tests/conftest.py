@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
 import smtplib
 import socket
@@ -11,6 +12,7 @@ from email import message_from_bytes
 from email.message import Message
 from email.policy import default
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -32,6 +34,32 @@ CTGOV_BULK = REPO / "tests" / "data" / "ctgov-bulk"
 
 
 ALLOWED_SMTP_PORTS: set[int] = set()
+
+
+# The session app and its settings as they were when it was built, to check each test against.
+SESSION_APP: list[tuple[Flask, dict[str, Any]]] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Fail a test that leaves the session app's settings changed, which every later test would run with.
+
+    Checked once all its fixtures are torn down, so what `monkeypatch.setitem(app.config, KEY, value)` changed is
+    back; the settings are then put back, so a leak fails the one test that leaked.
+    """
+    result = yield
+    for app, settings in SESSION_APP:
+        changed = sorted(key for key in settings.keys() | app.config.keys() if _differs(settings, app.config, key))
+        for key in changed:
+            app.config.pop(key, None)
+            if key in settings:
+                app.config[key] = copy.deepcopy(settings[key])
+        assert not changed, f"{item.nodeid} left these settings changed: {', '.join(changed)}; use monkeypatch"
+    return result
+
+
+def _differs(before: dict[str, Any], after: dict[str, Any], key: str) -> bool:
+    return key not in before or key not in after or before[key] != after[key]
 
 
 @pytest.fixture(autouse=True)
@@ -158,7 +186,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         _reset_postgres_schema(app)
     with app.app_context():
         upgrade()
+    SESSION_APP.append((app, copy.deepcopy(dict(app.config))))
     yield app
+    SESSION_APP.clear()
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
