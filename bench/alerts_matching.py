@@ -48,7 +48,6 @@ COMMON_CONDITIONS = [
     "schizophrenia", "autism", "sickle cell disease",
 ]  # fmt: skip
 RADII_MILES = (25, 50, 100)
-KM_PER_MILE = 1.609344
 
 
 def synthetic_trials(count: int) -> list[dict]:  # type: ignore[type-arg]
@@ -75,7 +74,7 @@ def build(app, trials: int, subscribers: int, seed: int) -> None:  # type: ignor
     from portal.ctgov.sources import SourceRecord
     from portal.ctgov.terms import normalise_term
     from portal.extensions import db
-    from portal.geo import bounding_box
+    from portal.geo import KM_PER_MILE, bounding_box
     from portal.models import Site, Subscriber, SubscriberCondition, Trial, TrialCondition
     from portal.models.base import utcnow
 

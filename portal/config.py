@@ -14,6 +14,8 @@ log = logging.getLogger(__name__)
 PRODUCTION = "production"
 MIN_SECRET_LENGTH = 32
 MIN_SECRET_DISTINCT_CHARS = 10
+# Seconds between attempts to send a message (OUTBOX_RETRY_DELAYS); after the last it is failed.
+DEFAULT_RETRY_DELAYS = (30, 120, 600, 1800, 7200)
 
 
 class ConfigError(RuntimeError):
@@ -36,8 +38,10 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {value!r}") from exc
 
 
-def _delays(name: str, default: str) -> tuple[int, ...]:
-    text = os.environ.get(name) or default
+def _delays(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    text = os.environ.get(name)
+    if not text:
+        return default
     try:
         delays = tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError as exc:
@@ -72,7 +76,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "MAIL_MESSAGE_ID_DOMAIN": os.environ.get("MAIL_MESSAGE_ID_DOMAIN") or None,
         # "rq" with Redis, else a delivery thread in the web process; "manual" leaves it to `outbox deliver`.
         "OUTBOX_DELIVERY": os.environ.get("OUTBOX_DELIVERY") or ("rq" if os.environ.get("REDIS_URL") else "thread"),
-        "OUTBOX_RETRY_DELAYS": _delays("OUTBOX_RETRY_DELAYS", "30,120,600,1800,7200"),
+        "OUTBOX_RETRY_DELAYS": _delays("OUTBOX_RETRY_DELAYS", DEFAULT_RETRY_DELAYS),
         "OUTBOX_SWEEP_SECONDS": _int("OUTBOX_SWEEP_SECONDS", 10),
         # A live worker's send ends within a few MAIL_TIMEOUTs; a claim older than that is a dead worker's.
         "OUTBOX_CLAIM_LEASE": timedelta(seconds=_int("OUTBOX_CLAIM_LEASE_SECONDS", 3 * _int("MAIL_TIMEOUT", 10) + 15)),

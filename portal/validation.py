@@ -35,11 +35,19 @@ def parse_whole(text: str | None, low: int = 0, high: int = MAX_DATABASE_INTEGER
 NCT_ID = re.compile(r"NCT[0-9]{8}")
 # secrets.token_urlsafe: what our public ids and link tokens are made of.
 URL_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# Control characters (NUL, tabs, CR, LF), format characters (a right-to-left override, zero-width spaces), line and
+# paragraph separators, and half a surrogate pair.
+CONTROL_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
 
-def has_control_characters(text: str) -> bool:
-    """CR, LF, NUL, tabs and other control or format characters (none belongs in a name, a place or a search)."""
-    return any(unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp", "Cs"} for ch in text)
+def has_control_characters(text: str, allowed: str = "") -> bool:
+    """Any control or format character but those in `allowed`.
+
+    None belongs in a name, a place or a search; a message or a list of conditions allows its line breaks. Half a
+    surrogate pair never arrives in a form (Werkzeug decodes invalid UTF-8 as U+FFFD), only in JSON, which the edge
+    refuses.
+    """
+    return any(unicodedata.category(ch) in CONTROL_CATEGORIES and ch not in allowed for ch in text)
 
 
 def is_nct_id(text: str) -> bool:

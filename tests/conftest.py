@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
 import smtplib
 import socket
@@ -11,6 +12,7 @@ from email import message_from_bytes
 from email.message import Message
 from email.policy import default
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -32,6 +34,32 @@ CTGOV_BULK = REPO / "tests" / "data" / "ctgov-bulk"
 
 
 ALLOWED_SMTP_PORTS: set[int] = set()
+
+
+# The session app and its settings as they were when it was built, to check each test against.
+SESSION_APP: list[tuple[Flask, dict[str, Any]]] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Fail a test that leaves the session app's settings changed, which every later test would run with.
+
+    Checked once all its fixtures are torn down, so what `monkeypatch.setitem(app.config, KEY, value)` changed is
+    back; the settings are then put back, so a leak fails the one test that leaked.
+    """
+    result = yield
+    for app, settings in SESSION_APP:
+        changed = sorted(key for key in settings.keys() | app.config.keys() if _differs(settings, app.config, key))
+        for key in changed:
+            app.config.pop(key, None)
+            if key in settings:
+                app.config[key] = copy.deepcopy(settings[key])
+        assert not changed, f"{item.nodeid} left these settings changed: {', '.join(changed)}; use monkeypatch"
+    return result
+
+
+def _differs(before: dict[str, Any], after: dict[str, Any], key: str) -> bool:
+    return key not in before or key not in after or before[key] != after[key]
 
 
 @pytest.fixture(autouse=True)
@@ -57,6 +85,7 @@ class RecordingHandler:
         self.refuse: dict[str, str] = {}  # recipient -> SMTP reply, e.g. "550 No such user"
         self.stall_seconds = 0.0
         self.data_reply: str | None = None
+        self.data_started = 0  # messages whose content has arrived, whatever the reply (a test can wait for one)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]  # noqa: N802
         if address in self.refuse:
@@ -67,6 +96,7 @@ class RecordingHandler:
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
         # Decided on arrival: a stalled message keeps the reply it was given even if the test moves on.
         reply, stall = self.data_reply, self.stall_seconds
+        self.data_started += 1
         if stall:
             await asyncio.sleep(stall)
         if reply:
@@ -99,17 +129,23 @@ class SmtpServer:
 
 
 @pytest.fixture
-def smtp_server(app: Flask) -> Iterator[SmtpServer]:
+def smtp_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
     """A real SMTP server on 127.0.0.1 that the app is configured to use for this test."""
     server = SmtpServer(free_port())
     ALLOWED_SMTP_PORTS.add(server.port)
-    old = {key: app.config[key] for key in ("MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT")}
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_TIMEOUT=3)
+    use_smtp_server(monkeypatch, app, server.port, timeout=3)
     server.start()
     yield server
     server.stop()
-    app.config.update(old)
     ALLOWED_SMTP_PORTS.discard(server.port)
+
+
+def use_smtp_server(monkeypatch: pytest.MonkeyPatch, app: Flask, port: int, timeout: int | None = None) -> None:
+    """Send this test's mail to 127.0.0.1:port; monkeypatch puts the settings back when the test ends."""
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", port)
+    if timeout is not None:
+        monkeypatch.setitem(app.config, "MAIL_TIMEOUT", timeout)
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -150,7 +186,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         _reset_postgres_schema(app)
     with app.app_context():
         upgrade()
+    SESSION_APP.append((app, copy.deepcopy(dict(app.config))))
     yield app
+    SESSION_APP.clear()
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from portal.accounts.passwords import hash_password
 from portal.extensions import db
 from portal.models import ContactRequest, Site, SiteMembership, Trial, User
 from portal.models.base import utcnow
+from tests.forms import csrf_token
 
 PASSWORD = "correct horse battery staple"
 TRIAL = "NCT04012996"  # 33 US sites, recruiting
@@ -83,15 +83,6 @@ def site_ids(app: Flask, nct_id: str = TRIAL, count: int = 2) -> list[int]:
     with app.app_context():
         trial_id = db.session.scalar(select(Trial.id).where(Trial.nct_id == nct_id))
         return list(db.session.scalars(select(Site.id).where(Site.trial_id == trial_id).order_by(Site.id).limit(count)))
-
-
-def csrf_token(client: FlaskClient, path: str) -> str:
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', html
-    )
-    assert match, f"no form token on {path}"
-    return match.group(1)
 
 
 def sign_in(client: FlaskClient, email: str, password: str = PASSWORD, **kwargs: object) -> TestResponse:

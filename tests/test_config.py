@@ -9,6 +9,7 @@ import pytest
 
 from portal import create_app
 from portal.config import ConfigError, load_config
+from portal.mail.outbox import retry_delays
 
 STRONG_SECRET = "b7Qf9-Zk2LmX0pRt4VwY8aCdEeGhJjKn3sUu5"
 
@@ -57,6 +58,13 @@ def test_retry_delays_must_be_positive_seconds(monkeypatch: pytest.MonkeyPatch, 
     else:
         with pytest.raises(ConfigError, match="OUTBOX_RETRY_DELAYS"):
             create_app()
+
+
+def test_the_outbox_falls_back_to_the_same_retry_delays(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OUTBOX_RETRY_DELAYS", raising=False)
+    assert create_app().config["OUTBOX_RETRY_DELAYS"] == (30, 120, 600, 1800, 7200)
+    assert retry_delays({}) == retry_delays({"OUTBOX_RETRY_DELAYS": ()}) == (30, 120, 600, 1800, 7200)
+    assert retry_delays({"OUTBOX_RETRY_DELAYS": (5, 10)}) == (5, 10)
 
 
 @pytest.mark.parametrize(("delivery", "redis"), [("carrier-pigeon", None), ("rq", None)])

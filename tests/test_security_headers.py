@@ -10,7 +10,8 @@ from flask.testing import FlaskClient
 
 from portal import create_app
 from portal.extensions import db
-from tests.staff import csrf_token, make_user, sign_in
+from tests.forms import csrf_token
+from tests.staff import make_user, sign_in
 
 EMAIL = "sam@site.example.org"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -13,13 +12,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.models.base import utcnow
 from portal.models.user import User, UserSession
+from portal.tokens import token_hash
 
 # Writing last_seen_at on every page view would turn reads into writes; a minute's precision is plenty.
 TOUCH_EVERY = timedelta(minutes=1)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def start_session(session: Session, user: User, now: datetime | None = None) -> str:

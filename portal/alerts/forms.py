@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +14,7 @@ from portal.alerts.services import IMMEDIATE, WEEKLY, Preferences
 from portal.ctgov.terms import normalise_term
 from portal.forms import no_control_characters, strip, valid_email
 from portal.geo import KM_PER_MILE, Place, resolve_place
+from portal.validation import has_control_characters
 from portal.vocabulary import LANGUAGE_NAMES, LANGUAGES
 
 MAX_CONDITIONS = 10
@@ -32,7 +32,7 @@ class Condition:
 
 def parse_conditions(text: str) -> list[Condition]:
     """One condition per line (commas separate too). Raises ValidationError with a message for the person."""
-    if any(unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} and ch not in "\r\n" for ch in text):
+    if has_control_characters(text, allowed="\r\n"):
         raise ValidationError(_l("Please remove special characters from the conditions."))
     if len(text) > MAX_CONDITIONS * (MAX_CONDITION_LENGTH + 2):
         raise ValidationError(_l("Please enter at most %(count)d conditions.", count=MAX_CONDITIONS))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from portal.alerts.matching import LOOK_BACK, match_new_trials, previous_start
 from portal.alerts.tokens import manage_token
 from portal.database import begin_write
-from portal.geo import KM_PER_MILE
+from portal.geo import rounded_distance
 from portal.mail.dispatch import dispatch_after_commit
 from portal.mail.outbox import add_email, delivery_key, mail_domain
 from portal.mail.rendering import BulkEmailRenderer
@@ -81,9 +81,9 @@ def unsubscribe_headers(links: SubscriberLinks) -> dict[str, str]:
 def _distance(distance_km: float | None, unit: str) -> tuple[int, str] | None:
     if distance_km is None:
         return None
-    if unit == "mi":
-        return max(1, round(distance_km / KM_PER_MILE)), "mi"
-    return max(1, round(distance_km)), "km"
+    # An alert never says a site is 0 miles away.
+    shown_unit = "mi" if unit == "mi" else "km"
+    return max(1, rounded_distance(distance_km, shown_unit)), shown_unit
 
 
 def _waiting_subscribers(session: Session, frequency: str, now: datetime) -> list[int]:

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from portal.alerts.tokens import confirm_token, manage_token
-from portal.geo import KM_PER_MILE, Place, bounding_box
+from portal.geo import Place, bounding_box, rounded_distance
 from portal.mail.outbox import add_email
 from portal.mail.rendering import render_email
 from portal.models.alert import ACTIVE, IMMEDIATE, PENDING, WEEKLY, Subscriber, SubscriberCondition
@@ -133,8 +133,7 @@ def preferences_of(subscriber: Subscriber) -> dict[str, object]:
     """Form data for the manage page."""
     radius = "anywhere"
     if subscriber.radius_km is not None:
-        value = subscriber.radius_km / KM_PER_MILE if subscriber.distance_unit == "mi" else subscriber.radius_km
-        radius = str(round(value))
+        radius = str(rounded_distance(subscriber.radius_km, subscriber.distance_unit))
     return {
         "conditions": "\n".join(c.label for c in subscriber.conditions),
         "place": subscriber.place_query or "",

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from portal.ctgov.ages import minutes_to_years
 from portal.ctgov.criteria import CriterionItem, parse_criteria
 from portal.models import Site, Trial
 from portal.urls import external_url
-
-MINUTES_PER_YEAR = 525_960  # 365.25 days
 
 
 def _criteria(items: tuple[CriterionItem, ...]) -> list[dict[str, Any]]:
@@ -16,7 +15,7 @@ def _criteria(items: tuple[CriterionItem, ...]) -> list[dict[str, Any]]:
 
 
 def _years(minutes: int | None) -> float | None:
-    return None if minutes is None else round(minutes / MINUTES_PER_YEAR, 2)
+    return None if minutes is None else round(minutes_to_years(minutes), 2)
 
 
 def site_record(site: Site) -> dict[str, Any]:

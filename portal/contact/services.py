@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.contact.forms import CONSENT_VERSION
-from portal.geo import KM_PER_MILE, Place, great_circle_km, uses_miles
+from portal.geo import Place, great_circle_km, rounded_distance, uses_miles
 from portal.mail.outbox import add_email, delivery_key
 from portal.mail.rendering import render_email
 from portal.models import ContactRequest, Site, SiteRecipientOverride, Trial
@@ -42,9 +42,8 @@ class SiteChoice:
         """(number, unit) rounded for people: miles where the site's country uses them, else km."""
         if self.distance_km is None:
             return None
-        if uses_miles(self.site.country):
-            return round(self.distance_km / KM_PER_MILE), "mi"
-        return round(self.distance_km), "km"
+        unit = "mi" if uses_miles(self.site.country) else "km"
+        return rounded_distance(self.distance_km, unit), unit
 
 
 def site_choices(sites: list[Site], place: Place | None) -> list[SiteChoice]:

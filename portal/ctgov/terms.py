@@ -8,8 +8,9 @@ Erythematosus" by "lupus". Matching a person's condition to a trial is then an e
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
+
+from portal.text import fold_accents
 
 MAX_WORDS = 4
 MAX_PHRASE_LENGTH = 200
@@ -28,9 +29,7 @@ def singular(word: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return [singular(word) for word in _WORD_RE.findall(plain)]
+    return [singular(word) for word in _WORD_RE.findall(fold_accents(text))]
 
 
 def normalise_term(text: str) -> str:

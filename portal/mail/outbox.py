@@ -18,6 +18,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from portal.config import DEFAULT_RETRY_DELAYS
 from portal.mail.rendering import RenderedEmail
 from portal.mail.smtp import DeliveryError, refused_codes, send_bytes
 from portal.models.base import utcnow
@@ -26,7 +27,6 @@ from portal.models.outbox import FAILED, PARTIAL, PENDING, SENDING, SENT, Outbox
 log = logging.getLogger(__name__)
 
 MAX_LINE_LENGTH = 998
-DEFAULT_RETRY_DELAYS = (30, 120, 600, 1800, 7200)
 
 
 def retry_delays(config: Mapping[str, Any]) -> tuple[int, ...]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 import secrets
@@ -63,7 +62,3 @@ def check_passcode(stored_hash: str | None, passcode: str) -> bool:
 def new_token() -> str:
     """A URL-safe token of 128 random bits."""
     return secrets.token_urlsafe(16)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -28,8 +28,8 @@ from portal.notes.passcodes import (
     hash_passcode,
     new_token,
     normalise_passcode,
-    token_hash,
 )
+from portal.tokens import token_hash
 from portal.trials.presenters import partial_date
 from portal.urls import external_url
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
-from portal.geo import MAX_PLACE_QUERY, Place, resolve_place
+from portal.geo import KM_PER_MILE, MAX_PLACE_QUERY, Place, resolve_place
 from portal.validation import has_control_characters, parse_whole
 from portal.vocabulary import PHASES, RECRUITING, SEXES, STATUS_LABELS, STUDY_TYPE_LABELS
 
@@ -43,7 +43,7 @@ class SearchQuery:
     def radius_km(self) -> float | None:
         if self.place is None:
             return None
-        return self.within * (1.609344 if self.unit == "mi" else 1.0)
+        return self.within * (KM_PER_MILE if self.unit == "mi" else 1.0)
 
     def to_args(self) -> list[tuple[str, str]]:
         """The query as URL parameters (page left out), the inverse of parse_search_args."""

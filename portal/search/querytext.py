@@ -7,12 +7,11 @@ same trials for the same words.
 
 from __future__ import annotations
 
-import functools
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from portal.ctgov.terms import singular
+from portal.text import fold_accents
 
 # PostgreSQL's english.stop (the Snowball list), so "cancer of the breast" means the same on both databases.
 _STOP_LIST = """i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers
@@ -26,25 +25,9 @@ _TOKEN_RE = re.compile(r'-?"[^"]*"?|\S+')
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 
 
-@functools.cache
-def _bmp_combining_marks() -> dict[int, None]:
-    """Every combining code point of the Basic Multilingual Plane, as a str.translate table that deletes them."""
-    return {code: None for code in range(0x10000) if unicodedata.combining(chr(code))}
-
-
-def _fold(text: str) -> str:
-    """Lower case without accents, in C rather than character by character."""
-    if text.isascii():
-        return text.lower()
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    if max(folded) > "\uffff":
-        return "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return folded.translate(_bmp_combining_marks())
-
-
 def plain_words(text: str) -> list[str]:
     """Lower-case, accent-free words without stop words."""
-    return [w for w in _WORD_RE.findall(_fold(text)) if w not in STOP_WORDS]
+    return [w for w in _WORD_RE.findall(fold_accents(text)) if w not in STOP_WORDS]
 
 
 @dataclass
@@ -132,7 +115,7 @@ class StemMatcher:
     def __call__(self, text: str | None) -> bool:
         if not text or self._candidates is None:
             return False
-        for match in self._candidates.finditer(_fold(text)):
+        for match in self._candidates.finditer(fold_accents(text)):
             word = match.group()
             if word not in STOP_WORDS and stem(word) in self.stems:
                 return True

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
-from portal.geo import KM_PER_MILE, bounding_box, sql_great_circle_km
+from portal.geo import bounding_box, rounded_distance, sql_great_circle_km
 from portal.models.trial import Site, Trial, TrialCondition
 from portal.search.facets import Facet, facet_lists, read_counts, search_statement
 from portal.search.filters import TextMatch, filter_conditions, has_text
@@ -175,6 +175,6 @@ def _nearest_sites(session: Session, query: SearchQuery, trial_ids: list[int]) -
     nearest: dict[int, NearestSite] = {}
     for trial_id, facility, city, state, country, km in rows.tuples():
         if trial_id not in nearest:
-            shown = km / KM_PER_MILE if query.unit == "mi" else km
-            nearest[trial_id] = NearestSite(facility, city, state, country, km, round(shown, 1), query.unit)
+            shown = rounded_distance(km, query.unit, 1)
+            nearest[trial_id] = NearestSite(facility, city, state, country, km, shown, query.unit)
     return nearest

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from portal.ctgov.terms import singular
+from portal.text import fold_accents
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "synonyms.json"
 MAX_EXPANSIONS = 8
@@ -42,9 +42,7 @@ _OPERATOR_RE = re.compile(r'"|(^|\s)-\S|\sor\s', re.IGNORECASE)
 
 def surface(text: str) -> str:
     """A phrase as it is shown and searched for: lower case, accents folded, words separated by one space."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    plain = _APOSTROPHE_RE.sub("", _POSSESSIVE_RE.sub("", plain))
+    plain = _APOSTROPHE_RE.sub("", _POSSESSIVE_RE.sub("", fold_accents(text)))
     return " ".join(_WORD_RE.findall(plain))
 
 

@@ -14,7 +14,8 @@ from portal.mail.outbox import deliver_due
 from portal.models import User
 from portal.models.base import utcnow
 from tests.conftest import SmtpServer
-from tests.staff import PASSWORD, csrf_token, make_user, sign_in
+from tests.forms import csrf_token
+from tests.staff import PASSWORD, make_user, sign_in
 
 ADMIN = "ops@example.org"
 NEW = "new.member@site.example.org"

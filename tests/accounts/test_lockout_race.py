@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from portal.accounts import passwords
 from portal.extensions import db
 from portal.models import SignInFailure
-from tests.staff import csrf_token, make_user
+from tests.forms import csrf_token
+from tests.staff import make_user
 
 EMAIL = "sam@site.example.org"
 WRONG = "not the right password at all"

@@ -15,7 +15,8 @@ from portal.models import AuditEvent, OutboxEmail, SiteRecipientOverride, User
 from portal.models.audit import AuditLogIsAppendOnly
 from portal.models.outbox import FAILED
 from tests.conftest import DEMO_TRIALS
-from tests.staff import ALICE, TRIAL, csrf_token, make_user, sign_in, two_sites
+from tests.forms import csrf_token
+from tests.staff import ALICE, TRIAL, make_user, sign_in, two_sites
 
 ADMIN = "ops@example.org"
 
@@ -107,18 +108,15 @@ def test_uploading_a_study_file_imports_it_like_the_cli(app: Flask, admin: Flask
     assert "not valid JSON" in broken.get_data(as_text=True)
 
 
-def test_an_upload_over_the_limit_is_refused(app: Flask, admin: FlaskClient) -> None:
-    app.config["ADMIN_UPLOAD_MAX_BYTES"] = 1000
-    try:
-        token = csrf_token(admin, "/admin/trials")
-        response = admin.post(
-            "/admin/trials/import",
-            data={"csrf_token": token, "file": (BytesIO(json.dumps({"x": "y" * 5000}).encode()), "a.json")},
-            content_type="multipart/form-data",
-        )
-        assert response.status_code == 413
-    finally:
-        app.config["ADMIN_UPLOAD_MAX_BYTES"] = 20 * 1024 * 1024
+def test_an_upload_over_the_limit_is_refused(app: Flask, admin: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(app.config, "ADMIN_UPLOAD_MAX_BYTES", 1000)
+    token = csrf_token(admin, "/admin/trials")
+    response = admin.post(
+        "/admin/trials/import",
+        data={"csrf_token": token, "file": (BytesIO(json.dumps({"x": "y" * 5000}).encode()), "a.json")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
 
 
 def test_an_upload_larger_than_other_requests_may_be_still_imports(app: Flask, admin: FlaskClient) -> None:

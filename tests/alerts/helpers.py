@@ -20,11 +20,12 @@ from portal.alerts.forms import parse_conditions
 from portal.ctgov.importer import ImportSummary, import_records
 from portal.ctgov.sources import SourceRecord
 from portal.extensions import db
-from portal.geo import resolve_place
+from portal.geo import KM_PER_MILE, resolve_place
 from portal.models import Subscriber
 from portal.models.alert import ACTIVE, IMMEDIATE
 from portal.models.base import utcnow
 from tests.conftest import DEMO_TRIALS
+from tests.forms import csrf_token
 
 BASE_RECORD = DEMO_TRIALS / "NCT04012996.json"
 VALID = {
@@ -40,15 +41,6 @@ VALID = {
 CHICAGO = (41.8781, -87.6298)
 MILWAUKEE = (43.0389, -87.9065)  # about 82 miles (132 km) north of Chicago
 DENVER = (39.7392, -104.9903)
-
-
-def csrf_token(client: FlaskClient, path: str) -> str:
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', html
-    )
-    assert match, f"{path} has no form token"
-    return match.group(1)
 
 
 def sign_up(client: FlaskClient, **fields: str | None) -> TestResponse:
@@ -126,7 +118,7 @@ def subscribe(
             conditions=[(c.label, c.phrase) for c in parse_conditions(conditions)],
             place=resolved,
             place_query=place,
-            radius_km=radius_miles * 1.609344 if radius_miles is not None else None,
+            radius_km=radius_miles * KM_PER_MILE if radius_miles is not None else None,
             unit="mi",
             language="en",
             frequency=frequency,

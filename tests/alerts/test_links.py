@@ -25,6 +25,7 @@ from portal.models.alert import ACTIVE, PENDING
 from portal.models.base import utcnow
 from tests.alerts.helpers import CHICAGO, import_studies, links, sign_up, study, subscribe
 from tests.conftest import SmtpServer
+from tests.forms import find_csrf_token
 
 
 def confirmation_link(app: Flask, client: FlaskClient, smtp_server: SmtpServer, **fields: str) -> str:
@@ -60,13 +61,13 @@ def test_opening_the_confirmation_link_changes_nothing_until_the_button(
     assert page.status_code == 200 and ">Confirm</button>" in page.get_data(as_text=True)
     client.get(link)  # a mail scanner following the link again
     assert subscriber_status(app) == PENDING
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+    token = find_csrf_token(page.get_data(as_text=True))
     assert token
-    done = client.post(link, data={"csrf_token": token.group(1)})
+    done = client.post(link, data={"csrf_token": token})
     assert done.status_code == 200 and "Your alerts are on" in done.get_data(as_text=True)
     assert subscriber_status(app) == ACTIVE
     # Confirming twice is harmless.
-    assert client.post(link, data={"csrf_token": token.group(1)}).status_code == 200
+    assert client.post(link, data={"csrf_token": token}).status_code == 200
 
 
 def test_tampered_and_expired_links_get_a_friendly_page(
@@ -159,11 +160,9 @@ def test_the_manage_link_changes_choices_without_an_account(
     assert manage
     page = client.get(manage.group(1)).get_data(as_text=True)
     assert "pat@example.org" in page and "NCT90000020" in page  # the trials already sent are listed
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', page
-    )
+    token = find_csrf_token(page)
     assert token
-    form = {"csrf_token": token.group(1), "conditions": "asthma\nCOPD", "place": "", "radius": "anywhere"}
+    form = {"csrf_token": token, "conditions": "asthma\nCOPD", "place": "", "radius": "anywhere"}
     form |= {"unit": "km", "language": "es", "frequency": "weekly"}
     saved = client.post(manage.group(1), data=form)
     assert saved.status_code == 200 and "Your choices are saved." in saved.get_data(as_text=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
@@ -32,6 +33,12 @@ def test_distance_search_gives_the_nearest_recruiting_site(client: FlaskClient, 
     assert hit["nearest_site"]["unit"] == "mi" and hit["nearest_site"]["distance"] < 100
 
 
+def test_ages_are_given_in_years_to_two_places(client: FlaskClient, import_demo) -> None:  # type: ignore[no-untyped-def]
+    import_demo("NCT05326594")  # 18 Months to 50 Years
+    record = client.get("/api/v1/trials/NCT05326594").get_json()
+    assert (record["eligibility"]["minimum_age_years"], record["eligibility"]["maximum_age_years"]) == (1.5, 50)
+
+
 def test_pagination_and_page_size(client: FlaskClient, import_demo) -> None:  # type: ignore[no-untyped-def]
     import_demo("NCT04012996", "NCT06823401", "NCT05551195", "NCT02814825", "NCT00410098")
     first = client.get("/api/v1/trials", query_string=[("per_page", "2"), *ALL_STATUSES]).get_json()
@@ -55,6 +62,7 @@ def test_one_trial_is_our_normalised_record(app: Flask, client: FlaskClient, imp
     assert record["eligibility"]["inclusion"] and record["eligibility"]["exclusion"]
     assert len(record["sites"]) == 33 and record["sites"][0]["latitude"] is not None
     assert "contacts" not in record["sites"][0]  # site staff details stay on the page, not in bulk data
+    assert (record["eligibility"]["minimum_age_years"], record["eligibility"]["maximum_age_years"]) == (18, 69)
     assert client.get("/api/v1/trials/NCT99999999").status_code == 404
     with app.app_context():
         db.session.execute(update(Trial).values(hidden=True))
@@ -63,13 +71,12 @@ def test_one_trial_is_our_normalised_record(app: Flask, client: FlaskClient, imp
     assert client.get("/api/v1/trials").get_json()["total"] == 0
 
 
-def test_the_openapi_file_is_served_and_limits_answer_in_json(app: Flask, client: FlaskClient) -> None:
+def test_the_openapi_file_is_served_and_limits_answer_in_json(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.") and "/api/v1/trials/{nct_id}" in spec["paths"]
-    app.config["API_RATE_LIMIT"] = "2 per minute"
-    try:
-        statuses = [client.get("/api/v1/trials").status_code for _ in range(3)]
-        limited = client.get("/api/v1/trials")
-    finally:
-        app.config["API_RATE_LIMIT"] = "100000 per minute"
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT", "2 per minute")
+    statuses = [client.get("/api/v1/trials").status_code for _ in range(3)]
+    limited = client.get("/api/v1/trials")
     assert statuses == [200, 200, 429] and limited.is_json and "error" in limited.get_json()

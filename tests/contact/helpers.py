@@ -11,6 +11,7 @@ from werkzeug.test import TestResponse
 
 from portal.extensions import db
 from portal.models import ContactRequest
+from tests.forms import find_csrf_token
 
 TRIAL = "NCT04012996"  # 33 US sites, recruiting, with site contact emails
 VALID = {
@@ -28,10 +29,10 @@ VALID = {
 def page_form(client: FlaskClient, nct_id: str = TRIAL) -> tuple[str, str, str]:
     """(html, csrf token, the preselected site id) of a trial page."""
     html = client.get(f"/trials/{nct_id}").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    token = find_csrf_token(html)
     site = re.search(r'<option value="(\d+)" selected', html)
     assert token and site, "the trial page has no contact form"
-    return html, token.group(1), site.group(1)
+    return html, token, site.group(1)
 
 
 def post_contact(client: FlaskClient, nct_id: str = TRIAL, **fields: str | None) -> TestResponse:

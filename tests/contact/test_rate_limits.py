@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -19,13 +17,6 @@ pytestmark = pytest.mark.usefixtures("trial")
 @pytest.fixture
 def trial(import_demo) -> None:  # type: ignore[no-untyped-def]
     import_demo(TRIAL)
-
-
-@pytest.fixture
-def limits(app: Flask) -> Iterator[dict[str, str]]:
-    saved = {key: app.config[key] for key in ("CONTACT_RATE_LIMIT_IP", "CONTACT_RATE_LIMIT_EMAIL")}
-    yield app.config  # type: ignore[misc]
-    app.config.update(saved)
 
 
 def recruiting_sites(app: Flask) -> list[str]:
@@ -55,8 +46,10 @@ def stored(app: Flask) -> int:
         return db.session.scalar(select(func.count()).select_from(ContactRequest)) or 0
 
 
-def test_one_ip_is_limited_with_a_friendly_page(app: Flask, client: FlaskClient, limits: dict[str, str]) -> None:
-    limits["CONTACT_RATE_LIMIT_IP"] = "3 per hour"
+def test_one_ip_is_limited_with_a_friendly_page(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "CONTACT_RATE_LIMIT_IP", "3 per hour")
     site = recruiting_sites(app)[0]
     codes = [send(client, "203.0.113.7", f"person{i}@example.org", site) for i in range(4)]
     assert codes == [302, 302, 302, 429]
@@ -70,8 +63,8 @@ def test_one_ip_is_limited_with_a_friendly_page(app: Flask, client: FlaskClient,
     assert send(client, "198.51.100.9", "other@example.org", site) == 302  # another IP is not affected
 
 
-def test_one_address_is_limited_across_ips(app: Flask, client: FlaskClient, limits: dict[str, str]) -> None:
-    limits["CONTACT_RATE_LIMIT_EMAIL"] = "2 per day"
+def test_one_address_is_limited_across_ips(app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(app.config, "CONTACT_RATE_LIMIT_EMAIL", "2 per day")
     sites = recruiting_sites(app)
     spellings = ["victim@example.org", "Victim@EXAMPLE.org", "victim@ｅxample.org"]  # the last with a full-width e
     codes = [send(client, f"192.0.2.{i}", spellings[i], sites[i]) for i in range(3)]
@@ -81,9 +74,9 @@ def test_one_address_is_limited_across_ips(app: Flask, client: FlaskClient, limi
 
 
 def test_rejected_forms_do_not_use_up_the_address_limit(
-    app: Flask, client: FlaskClient, limits: dict[str, str]
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    limits["CONTACT_RATE_LIMIT_EMAIL"] = "1 per day"
+    monkeypatch.setitem(app.config, "CONTACT_RATE_LIMIT_EMAIL", "1 per day")
     site = recruiting_sites(app)[0]
     _html, token, _ = page_form(client)
     for _ in range(3):  # invalid: no consent, no names

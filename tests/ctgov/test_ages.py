@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.ctgov.ages import AgeError, minutes_to_years, parse_age
+from portal.ctgov.ages import MINUTES_PER_YEAR, AgeError, minutes_to_years, parse_age
 
 
 @pytest.mark.parametrize(
@@ -36,6 +36,13 @@ def test_ages_in_different_units_compare() -> None:
     assert minutes("18 Minutes") < minutes("12 Hours") < minutes("28 Days") < minutes("8 Months")
     assert minutes("18 Months") < minutes("2 Years")
     assert minutes_to_years(minutes("18 Years")) == pytest.approx(18)
+
+
+def test_a_year_is_365_and_a_quarter_days_and_a_month_a_twelfth_of_it() -> None:
+    assert MINUTES_PER_YEAR == 525_960
+    assert minutes_to_years(525_960) == 1.0
+    age = parse_age("18 Months")
+    assert age is not None and minutes_to_years(age.minutes) == 1.5
 
 
 @pytest.mark.parametrize("text", [None, "", "  ", "N/A"])

@@ -17,8 +17,9 @@ from portal.mail.rendering import RenderedEmail
 from portal.mail.smtp import send_bytes
 from portal.models import OutboxEmail
 from portal.models.base import utcnow
-from tests.conftest import ALLOWED_SMTP_PORTS, SmtpServer, free_port
+from tests.conftest import ALLOWED_SMTP_PORTS, SmtpServer, free_port, use_smtp_server
 from tests.contact.helpers import TRIAL, post_contact, stored_request
+from tests.processes import wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -38,6 +39,10 @@ def rows(app: Flask) -> dict[str, OutboxEmail]:
         found = {row.kind: row for row in db.session.scalars(select(OutboxEmail))}
         db.session.expunge_all()
     return found
+
+
+def all_sent(app: Flask) -> bool:
+    return {r.status for r in rows(app).values()} == {"sent"}
 
 
 def make_due(app: Flask) -> None:
@@ -97,10 +102,12 @@ def test_a_facility_name_with_a_newline_never_breaks_the_subject(
     assert all("victim@example.org" not in rcpts for _sender, rcpts in smtp_server.handler.envelopes)
 
 
-def test_smtp_down_delays_mail_and_loses_none(app: Flask, client: FlaskClient) -> None:
+def test_smtp_down_delays_mail_and_loses_none(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     server = SmtpServer(free_port())
     ALLOWED_SMTP_PORTS.add(server.port)
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_TIMEOUT=2)
+    use_smtp_server(monkeypatch, app, server.port, timeout=2)
     try:
         response = post_contact(client)
         assert response.status_code == 302  # the patient is told it was sent: it is stored and will go
@@ -139,16 +146,14 @@ def test_a_temporary_refusal_is_retried_until_the_last_delay_then_failed(
     app: Flask, client: FlaskClient, smtp_server: SmtpServer, runner: FlaskCliRunner
 ) -> None:
     smtp_server.handler.data_reply = "451 4.3.0 Try again later"
-    app.config["OUTBOX_RETRY_DELAYS"] = (30, 60)
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(app.config, "OUTBOX_RETRY_DELAYS", (30, 60))
         post_contact(client)
         for attempt in range(1, 4):
             make_due(app)
             deliver(app)
             states = {r.status for r in rows(app).values()}
             assert states == ({"failed"} if attempt == 3 else {"pending"}), (attempt, states)
-    finally:
-        app.config["OUTBOX_RETRY_DELAYS"] = (30, 120, 600, 1800, 7200)
 
     status = runner.invoke(args=["outbox", "status"]).output
     assert "failed   2" in status and "451" in status
@@ -160,10 +165,10 @@ def test_a_temporary_refusal_is_retried_until_the_last_delay_then_failed(
     assert len(smtp_server.messages) == 2
 
 
-def test_backoff_grows_with_jitter(app: Flask, client: FlaskClient) -> None:
+def test_backoff_grows_with_jitter(app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     port = free_port()  # nothing listens here
     ALLOWED_SMTP_PORTS.add(port)
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    use_smtp_server(monkeypatch, app, port)
     try:
         post_contact(client)
         waits = []
@@ -179,14 +184,16 @@ def test_backoff_grows_with_jitter(app: Flask, client: FlaskClient) -> None:
     assert 600 * 0.8 - 1 <= waits[2] <= 600 * 1.2 + 1
 
 
-def test_a_server_that_never_answers_times_out(app: Flask, client: FlaskClient) -> None:
+def test_a_server_that_never_answers_times_out(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A server that accepts the connection and says nothing must not hold a sender for ever."""
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(5)
     port = silent.getsockname()[1]
     ALLOWED_SMTP_PORTS.add(port)
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=1)
+    use_smtp_server(monkeypatch, app, port, timeout=1)
     try:
         post_contact(client)
         started = time.monotonic()
@@ -201,14 +208,12 @@ def test_a_server_that_never_answers_times_out(app: Flask, client: FlaskClient) 
 def test_without_redis_the_web_process_delivers_in_the_background(
     app: Flask, client: FlaskClient, smtp_server: SmtpServer
 ) -> None:
-    app.config["OUTBOX_DELIVERY"] = "thread"
     try:
-        assert post_contact(client).status_code == 302
-        deadline = time.monotonic() + 10
-        while len(smtp_server.messages) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setitem(app.config, "OUTBOX_DELIVERY", "thread")
+            assert post_contact(client).status_code == 302
+            wait_until(lambda: len(smtp_server.messages) >= 2 and all_sent(app), timeout=10)
     finally:
-        app.config["OUTBOX_DELIVERY"] = "manual"
         app.extensions["local_delivery"].stop()
     assert len(smtp_server.messages) == 2
     assert {r.status for r in rows(app).values()} == {"sent"}

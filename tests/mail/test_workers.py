@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import signal
-import time
 from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from redis import Redis
+from rq import Queue
 from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
 from sqlalchemy import func, select
 
 from portal import create_app
 from portal.extensions import db
-from portal.mail.dispatch import deliver_email_job, enqueue_ids
+from portal.mail.dispatch import QUEUE_NAME, deliver_email_job, enqueue_ids
 from portal.mail.outbox import add_email, delivery_key
 from portal.mail.rendering import RenderedEmail
 from portal.models import ContactRequest, OutboxEmail
@@ -48,22 +50,35 @@ def write_emails(app: Flask, count: int) -> list[int]:
     return ids
 
 
+def drained(app: Flask, redis_db: Redis, job_ids: list[str]) -> bool:
+    """Every job has run, none is queued or running, and no row is waiting to be sent or being sent."""
+    queue = Queue(QUEUE_NAME, connection=redis_db)
+    jobs = Job.fetch_many(job_ids, connection=redis_db)
+    return (
+        all(job is not None and job.get_status() == JobStatus.FINISHED for job in jobs)
+        and queue.count == 0
+        and StartedJobRegistry(queue=queue).count == 0
+        and count_status(app, "pending") == count_status(app, "sending") == 0
+    )
+
+
 def test_two_racing_workers_send_every_message_exactly_once(
-    app: Flask, smtp_server: SmtpServer, workers: Workers
+    app: Flask, smtp_server: SmtpServer, workers: Workers, redis_db: Redis
 ) -> None:
     workers.start()
     workers.start()
     assert wait_until(lambda: all("Listening on mail" in log for log in workers.logs())), workers.logs()
     ids = write_emails(app, 30)
-    app.config["REDIS_URL"] = REDIS_URL
-    try:
+    deliveries = [(i, "first") for i in ids] + [(i, "again") for i in ids]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(app.config, "REDIS_URL", REDIS_URL)
         # Every message queued twice, as a retry and a sweep might both do: the claim must keep it single.
-        enqueue_ids(app, [(i, "first") for i in ids] + [(i, "again") for i in ids])
-    finally:
-        app.config["REDIS_URL"] = None
+        assert enqueue_ids(app, deliveries) == 60
 
-    assert wait_until(lambda: count_status(app, "sent") == 30), workers.logs()
-    time.sleep(1.5)  # let the duplicate jobs and a sweep run too
+    # Wait for the duplicate jobs and the sweeps too, not only for the rows to say sent.
+    job_ids = [f"outbox-{email_id}-{key}" for email_id, key in deliveries]
+    assert wait_until(lambda: drained(app, redis_db, job_ids)), workers.logs()
+    assert count_status(app, "sent") == 30
 
     subjects = sorted(m["Subject"] for m in smtp_server.messages)
     assert subjects == sorted(f"Message {i}" for i in range(30))
@@ -78,7 +93,7 @@ def test_a_worker_killed_mid_send_loses_nothing(app: Flask, smtp_server: SmtpSer
     write_emails(app, 1)
     doomed = workers.start()
     assert wait_until(lambda: count_status(app, "sending") == 1), workers.logs()
-    time.sleep(0.5)
+    assert wait_until(lambda: smtp_server.handler.data_started == 1), workers.logs()  # the server has the message
     doomed.send_signal(signal.SIGKILL)  # kill -9, mid-send
     doomed.wait()
     smtp_server.handler.stall_seconds = 0
@@ -93,11 +108,10 @@ def test_redis_down_the_request_is_stored_and_sent_when_redis_returns(
     app: Flask, client: FlaskClient, smtp_server: SmtpServer, workers: Workers, import_demo
 ) -> None:  # type: ignore[no-untyped-def]
     import_demo(TRIAL)
-    app.config.update(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", OUTBOX_DELIVERY="rq")
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+        patch.setitem(app.config, "OUTBOX_DELIVERY", "rq")
         response = post_contact(client)
-    finally:
-        app.config.update(REDIS_URL=None, OUTBOX_DELIVERY="manual")
     assert response.status_code == 302
     assert count_status(app, "pending") == 2
     with app.app_context():

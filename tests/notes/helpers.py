@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
+
+from tests.forms import find_csrf_token
 
 TRIAL = "NCT04012996"
 NOTE = {
@@ -34,10 +35,6 @@ def link_path(url: str) -> str:
 def try_passcode(client: FlaskClient, path: str, passcode: str, ip: str = "127.0.0.1") -> TestResponse:
     """Open the link's page (as a fresh visitor would) and send a passcode."""
     html = client.get(path).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html
-    )
+    token = find_csrf_token(html)
     assert token, "the link's page has no passcode form"
-    return client.post(
-        path, data={"csrf_token": token.group(1), "passcode": passcode}, environ_overrides={"REMOTE_ADDR": ip}
-    )
+    return client.post(path, data={"csrf_token": token, "passcode": passcode}, environ_overrides={"REMOTE_ADDR": ip})

@@ -124,19 +124,15 @@ def test_a_wrong_passcode_and_an_unknown_link_get_the_same_answer(app: Flask, cl
         assert visible(on_real.get_data(as_text=True)) == visible(on_unknown.get_data(as_text=True))
 
 
-def test_one_ip_is_limited_across_all_links(app: Flask, client: FlaskClient) -> None:
-    saved = app.config["NOTES_UNLOCK_RATE_LIMIT_IP"]
-    app.config["NOTES_UNLOCK_RATE_LIMIT_IP"] = "3 per hour"
-    try:
-        links = [link_path(share(client).get_json()["url"]) for _ in range(4)]
-        for path in links[:3]:
-            assert try_passcode(app.test_client(), path, "wrong-guess", ip="203.0.113.9").status_code == 403
-        limited = try_passcode(app.test_client(), links[3], "wrong-guess", ip="203.0.113.9")
-        assert limited.status_code == 429
-        assert "too many tries from your connection" in limited.get_data(as_text=True)
-        assert try_passcode(app.test_client(), links[3], "wrong-guess", ip="198.51.100.7").status_code == 403
-    finally:
-        app.config["NOTES_UNLOCK_RATE_LIMIT_IP"] = saved
+def test_one_ip_is_limited_across_all_links(app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(app.config, "NOTES_UNLOCK_RATE_LIMIT_IP", "3 per hour")
+    links = [link_path(share(client).get_json()["url"]) for _ in range(4)]
+    for path in links[:3]:
+        assert try_passcode(app.test_client(), path, "wrong-guess", ip="203.0.113.9").status_code == 403
+    limited = try_passcode(app.test_client(), links[3], "wrong-guess", ip="203.0.113.9")
+    assert limited.status_code == 429
+    assert "too many tries from your connection" in limited.get_data(as_text=True)
+    assert try_passcode(app.test_client(), links[3], "wrong-guess", ip="198.51.100.7").status_code == 403
 
 
 def test_an_expired_share_is_like_an_unknown_link_and_is_purged(session, runner) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,8 @@ from portal.extensions import db
 from portal.models import ContactRequest, ContactRequestEvent, OutboxEmail
 from portal.models.base import utcnow
 from tests.contact.helpers import post_contact
-from tests.staff import ALICE, csrf_token, make_request, make_user, sign_in, site_ids
+from tests.forms import csrf_token
+from tests.staff import ALICE, make_request, make_user, sign_in, site_ids
 
 TRIAL = "NCT04012996"
 

@@ -6,7 +6,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.staff import ALICE, BOB, TwoSites, csrf_token, make_user, sign_in, two_sites
+from tests.forms import csrf_token
+from tests.staff import ALICE, BOB, TwoSites, make_user, sign_in, two_sites
 
 
 @pytest.fixture

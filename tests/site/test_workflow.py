@@ -13,7 +13,8 @@ from portal.extensions import db
 from portal.models import AuditEvent, ContactRequest
 from portal.models.base import utcnow
 from portal.site.services import add_business_days, needs_attention
-from tests.staff import ALICE, TwoSites, csrf_token, make_request, sign_in, two_sites
+from tests.forms import csrf_token
+from tests.staff import ALICE, TwoSites, make_request, sign_in, two_sites
 
 
 @pytest.fixture
