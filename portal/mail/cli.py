@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 
 import click
@@ -24,6 +25,7 @@ from portal.models.outbox import FAILED, PARTIAL, PENDING, SENDING, SENT, Outbox
 from portal.urls import external_url
 
 log = logging.getLogger(__name__)
+WORKER_RESTART_SECONDS = 5
 outbox_cli = AppGroup("outbox", help="See and retry the mail waiting in the outbox.")
 
 
@@ -95,7 +97,22 @@ def worker_command(burst: bool) -> None:
     sweeper.start()
     queue = mail_queue(app)
     try:
-        SimpleWorker([queue], connection=queue.connection).work(burst=burst, logging_level="INFO")
+        while True:
+            try:
+                SimpleWorker([queue], connection=queue.connection).work(burst=burst, logging_level="INFO")
+                return
+            except RedisError as exc:
+                # RQ quits on a Redis error it meets outside its wait for a job (recording a finished job, say).
+                # The mail is safe in the outbox; start a fresh worker once Redis answers, rather than leave the
+                # queue without one until a supervisor notices.
+                if burst:
+                    raise
+                log.warning(
+                    "mail queue unreachable (%s); the worker starts again in %ss",
+                    type(exc).__name__,
+                    WORKER_RESTART_SECONDS,
+                )
+                time.sleep(WORKER_RESTART_SECONDS)
     finally:
         stop.set()
 

@@ -15,6 +15,8 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from portal.extensions import db
+from portal.mail.outbox import add_email
+from portal.mail.rendering import RenderedEmail
 from portal.models import ContactRequest, OutboxEmail, Subscriber
 from tests.conftest import SmtpServer, free_port
 from tests.contact.helpers import TRIAL, VALID
@@ -153,4 +155,26 @@ def test_with_redis_down_requests_are_stored_and_answered_and_mail_arrives_once_
     finally:
         workers.stop()
         server.stop()
+        redis.stop()
+
+
+def test_a_worker_started_while_redis_is_down_waits_for_it_and_then_sends(
+    app: Flask, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    redis = RedisServer(free_port(), tmp_path)  # not started yet: Redis is down when the worker starts
+    workers = Workers(app, smtp_server, tmp_path, redis_url=redis.url)
+    try:
+        worker = workers.start()
+        assert not wait_until(lambda: worker.poll() is not None, timeout=3), workers.logs()  # it did not give up
+        with app.app_context():
+            add_email(
+                db.session, kind="test", recipients=["kim@example.org"], email=RenderedEmail("Hi", "Hi", "<p>Hi</p>")
+            )
+            db.session.commit()
+            db.session.remove()
+        redis.start()
+        assert wait_until(lambda: len(smtp_server.messages) == 1, timeout=30), workers.logs()
+        assert worker.poll() is None
+    finally:
+        workers.stop()
         redis.stop()
