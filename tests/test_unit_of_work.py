@@ -139,16 +139,25 @@ def test_a_service_that_commits_inside_a_unit_is_refused(app_ctx: Flask, dispatc
     assert committed_count(app_ctx, OutboxEmail) == 0
 
 
-def test_on_sqlite_it_holds_the_write_lock_from_the_start(app_ctx: Flask) -> None:
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("BEGIN IMMEDIATE is SQLite's")
-    other = sqlite3.connect(db.engine.url.database or "", timeout=0, isolation_level=None)
-    try:
+def test_the_unit_is_one_transaction_others_see_only_after_the_commit(app_ctx: Flask) -> None:
+    """SQLite: it holds the write lock from its first read (BEGIN IMMEDIATE). PostgreSQL: another connection sees
+    nothing of the unit's writes until it commits."""
+    if db.engine.dialect.name == "sqlite":
+        other = sqlite3.connect(db.engine.url.database or "", timeout=0, isolation_level=None)
+        try:
+            with unit_of_work():
+                db.session.scalar(select(func.count()).select_from(Faq))  # only a read so far
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    other.execute("BEGIN IMMEDIATE")
+            other.execute("BEGIN IMMEDIATE")  # released by the commit
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+        return
+    with db.engine.connect() as other:
         with unit_of_work():
-            db.session.scalar(select(func.count()).select_from(Faq))  # only a read so far
-            with pytest.raises(sqlite3.OperationalError, match="locked"):
-                other.execute("BEGIN IMMEDIATE")
-        other.execute("BEGIN IMMEDIATE")  # released by the commit
-        other.execute("ROLLBACK")
-    finally:
-        other.close()
+            db.session.add(Faq(question="Seen?", answer="Not yet."))
+            db.session.flush()
+            assert other.scalar(select(func.count()).select_from(Faq)) == 0
+            other.rollback()
+        assert other.scalar(select(func.count()).select_from(Faq)) == 1
