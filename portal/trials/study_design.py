@@ -120,8 +120,8 @@ class StudyDesign:
 
     @property
     def missing_outcomes(self) -> bool:
-        """Interventional and observational studies always register what they measure."""
-        return self.study_type in {INTERVENTIONAL, OBSERVATIONAL} and not self.primary_outcomes
+        """An interventional study registers what it measures; an old observational one may not, so it is not said."""
+        return self.study_type == INTERVENTIONAL and not self.primary_outcomes
 
     @property
     def secondary_collapsed(self) -> bool:
