@@ -78,16 +78,14 @@ def _all_study_objects() -> list[dict[str, Any]]:
     studies: list[dict[str, Any]] = []
     for path in sorted(DEMO_TRIALS.glob("*.json")):
         data = json.loads(path.read_text())
-        studies.extend(data["studies"] if "studies" in data else [data])
+        studies.extend(data.get("studies", [data]))
     for path in sorted(CTGOV_BULK.glob("*.json.gz")):
         data = json.loads(gzip.decompress(path.read_bytes()))
         studies.extend(data if isinstance(data, list) else data.get("studies", [data]))
     return studies
 
 
-def test_every_record_shows_what_it_tests_and_measures_and_claims_nothing_else(
-    app: Flask, client: FlaskClient
-) -> None:
+def test_every_record_shows_what_it_tests_and_measures_and_claims_nothing_else(app: Flask, client: FlaskClient) -> None:
     """All repo records: each page lists exactly the record's interventions and primary outcomes, or none."""
     import_files(app, DEMO_TRIALS, CTGOV_BULK)
     with app.app_context():
