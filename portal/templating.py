@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import format_decimal, get_locale
 
-from portal.text import render_inline, render_markdown
+from portal.text import decode_entities, render_inline, render_markdown
 from portal.trials.presenters import age_range, partial_date
 from portal.vocabulary import phase_label, sex_label, status_css, status_label, study_type_label
 
@@ -13,6 +13,7 @@ from portal.vocabulary import phase_label, sex_label, status_css, status_label, 
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(render_markdown, "markdown")
     app.add_template_filter(render_inline, "inline_markdown")
+    app.add_template_filter(decode_entities, "registry_text")
     app.add_template_filter(status_label, "status_label")
     app.add_template_filter(status_css, "status_css")
     app.add_template_global(get_locale)

@@ -18,6 +18,12 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 _SPACE_RE = re.compile(r"\s+")
+# An HTML character reference (&lt; &#39; &#x3C;); the registry sometimes stores text already HTML-encoded.
+_REFERENCE = r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
+_REFERENCE_RE = re.compile(_REFERENCE)
+# The same, with the backslash the registry's Markdown export put before its "&": "\&lt;3,000/μL" (and not a
+# backslash that is itself escaped, "\\\\&lt;").
+_ESCAPED_REFERENCE_RE = re.compile(rf"(?<!\\)((?:\\\\)*)\\({_REFERENCE})")
 
 
 @lru_cache(maxsize=1)
@@ -27,6 +33,32 @@ def _markdown() -> MarkdownIt:
     md.disable(["heading", "lheading"])
     md.enable("table")
     return md
+
+
+def _decode_once(match: re.Match[str]) -> str:
+    reference = match.group(0)
+    decoded = html.unescape(reference)
+    return reference if decoded == reference else decoded
+
+
+def decode_entities(text: str | None) -> str:
+    """Plain registry text (a name, a title) with HTML character references decoded once: "Children&#39;s" ->
+    "Children's". The result is text, not markup: templates escape it as usual, so "&lt;b&gt;" shows as "<b>"."""
+    if not text:
+        return ""
+    return _REFERENCE_RE.sub(_decode_once, text)
+
+
+def _unescape_reference(match: re.Match[str]) -> str:
+    backslashes, reference = match.group(1), match.group(2)
+    return backslashes + reference if html.unescape(reference) != reference else match.group(0)
+
+
+def _markdown_source(text: str) -> str:
+    """Markdown with the backslash taken off escaped character references ("\\&lt;" -> "&lt;"), when they are real
+    references: Markdown then reads each as the one character it stands for, as text. A reference can never make a
+    tag, and the HTML still goes through nh3, so "\\&lt;script\\&gt;" shows as "<script>" and runs nothing."""
+    return _ESCAPED_REFERENCE_RE.sub(_unescape_reference, text)
 
 
 def _clean(raw_html: str) -> str:
@@ -43,21 +75,21 @@ def render_markdown(text: str | None) -> Markup:
     """Block-level Markdown to sanitised HTML."""
     if not text:
         return Markup("")
-    return Markup(_clean(_markdown().render(text)))  # noqa: S704  (nh3 has sanitised it)
+    return Markup(_clean(_markdown().render(_markdown_source(text))))  # noqa: S704  (nh3 has sanitised it)
 
 
 def render_inline(text: str | None) -> Markup:
     """One line of Markdown (a list item, a heading) to sanitised inline HTML."""
     if not text:
         return Markup("")
-    return Markup(_clean(_markdown().renderInline(text)))  # noqa: S704  (nh3 has sanitised it)
+    return Markup(_clean(_markdown().renderInline(_markdown_source(text))))  # noqa: S704  (nh3 has sanitised it)
 
 
 def to_plain_text(text: str | None) -> str:
     """Markdown to a single line of plain text, for meta descriptions and emails."""
     if not text:
         return ""
-    stripped = nh3.clean(_markdown().render(text), tags=set())
+    stripped = nh3.clean(_markdown().render(_markdown_source(text)), tags=set())
     return _SPACE_RE.sub(" ", html.unescape(stripped)).strip()
 
 

@@ -21,6 +21,8 @@ from portal.text import shorten, to_plain_text
 from portal.trials.locations import OPEN_GROUPS_UP_TO, group_sites
 from portal.trials.services import get_trial
 from portal.trials.structured_data import medical_trial
+from portal.trials.study_design import study_design
+from portal.trials.team import study_team
 from portal.urls import external_url
 from portal.vocabulary import RECRUITING, phase_label, status_css, status_label
 
@@ -98,6 +100,14 @@ def default_contact_section(trial: Trial, csrf_token: str) -> Any:
     return provider(trial, csrf_token) if provider else None
 
 
+def acronym_to_show(trial: Trial) -> str | None:
+    """The trial's acronym, unless its title already says it ("... (SMART)")."""
+    acronym = trial.acronym
+    if not acronym:
+        return None
+    return None if re.search(rf"(?<!\w){re.escape(acronym)}(?!\w)", trial.brief_title) else acronym
+
+
 def render_trial_page(session: Session, trial: Trial, contact: Any) -> str:
     """The page; `contact` is the contact section's state from the contact feature, or None for no form."""
     nct_id = trial.nct_id
@@ -108,11 +118,14 @@ def render_trial_page(session: Session, trial: Trial, contact: Any) -> str:
     return render_template(
         "trials/detail.html",
         trial=trial,
+        acronym=acronym_to_show(trial),
         contact=contact,
         canonical_url=canonical_url,
         meta_description=shorten(summary, META_DESCRIPTION_LENGTH),
         json_ld=medical_trial(trial, canonical_url, phase_label(trial.phases)),
         criteria=parse_criteria(trial.eligibility_criteria),
+        design=study_design(trial.raw),
+        team=study_team(trial, has_contact_form=contact is not None),
         description_repeats=repeats_eligibility(trial.detailed_description, trial.eligibility_criteria),
         location_groups=group_sites(sites),
         site_count=len(sites),

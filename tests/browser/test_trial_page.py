@@ -17,6 +17,8 @@ from tests.browser.axe import assert_axe_clean
 
 MODEL_TRIAL = "NCT04012996"  # recruiting, 18 to 69 years, 5 inclusion and 11 exclusion criteria, 33 sites
 BIG_TRIAL = "NCT04267848"  # 1,148 sites: United States (by state) and Guam
+OUTCOMES_TRIAL = "NCT02552212"  # 4 groups with a placebo, quadruple-blind, 20 secondary outcomes
+CONTACTS_ONLY_TRIAL = "NCT06609317"  # not yet recruiting, no sites: its central contact is the way in
 SMALL_SCREEN = {"width": 375, "height": 812}
 
 
@@ -42,7 +44,9 @@ def test_trial_page_shows_a_reader_the_essentials(
     response = page.goto(f"{live_server}/trials/{MODEL_TRIAL}")
     assert response is not None and response.status == 200
 
-    expect(page.locator("h1")).to_have_text("2-level Cervical Disc Replacement Comparing Prodisc C SK & Vivo to Mobi-C")
+    expect(page.locator("h1")).to_have_text(
+        "2-level Cervical Disc Replacement Comparing Prodisc C SK & Vivo to Mobi-C (SMART)"
+    )
     facts = page.locator(".trial-facts")
     expect(facts.locator(".badge")).to_have_text("Recruiting")
     expect(facts.locator("li", has_text="Ages:")).to_have_text("Ages: 18 to 69 years")
@@ -127,8 +131,54 @@ def test_trial_list_and_home_page_are_accessible(
     assert_axe_clean(page)
 
 
+def test_what_the_study_tests_reads_plainly_and_its_other_outcomes_open_with_the_keyboard(
+    page: Page, live_server: str, import_demo: Callable[..., object]
+) -> None:
+    import_demo(OUTCOMES_TRIAL)
+    page.goto(f"{live_server}/trials/{OUTCOMES_TRIAL}")
+
+    testing = page.locator("#testing")
+    expect(testing.locator("h2")).to_have_text("What the study is testing")
+    expect(testing.locator(".arm-meanings")).to_contain_text(
+        "Some people in this study get a placebo (a look-alike with no active medicine)."
+    )
+    expect(fact(page, "testing", "How groups are chosen")).to_have_text(
+        "A computer decides by chance which group you are in (randomized)."
+    )
+    expect(testing.locator(".outcomes--primary > li").first).to_be_visible()
+
+    more = testing.locator("details.more-outcomes")
+    expect(more.locator(".outcomes--secondary > li").first).to_be_hidden()
+    summary = more.locator("summary")
+    expect(summary).to_have_text("20 other results")
+    summary.focus()
+    page.keyboard.press("Enter")
+    expect(more).to_have_attribute("open", "")
+    expect(more.locator(".outcomes--secondary > li")).to_have_count(20)
+    expect(more.locator(".outcomes--secondary > li").last).to_be_visible()
+
+    assert_axe_clean(page)
+
+
+def test_an_open_trial_without_a_form_points_to_its_central_contacts(
+    page: Page, live_server: str, import_demo: Callable[..., object]
+) -> None:
+    import_demo(CONTACTS_ONLY_TRIAL)
+    page.goto(f"{live_server}/trials/{CONTACTS_ONLY_TRIAL}")
+
+    expect(page.locator("#contact")).to_have_count(0)
+    page.locator(".trial-header a.button", has_text="Contact the study team").click()
+    assert page.url.endswith("#team")
+    team = page.locator("#team")
+    expect(team.locator("h2")).to_have_text("Contact the study team")
+    expect(team.locator("a[href^='mailto:']").first).to_have_text("katiepropst@usf.edu")
+    expect(team.locator("a[href^='tel:']").first).to_have_text("813-259-0655")
+
+    assert_axe_clean(page)
+
+
 @pytest.mark.parametrize("viewport", [SMALL_SCREEN], indirect=True)
-@pytest.mark.parametrize("nct_id", [MODEL_TRIAL, BIG_TRIAL])
+@pytest.mark.parametrize("nct_id", [MODEL_TRIAL, BIG_TRIAL, OUTCOMES_TRIAL])
 def test_trial_page_does_not_scroll_sideways_on_a_small_phone(
     page: Page, live_server: str, app: Flask, import_demo: Callable[..., object], nct_id: str
 ) -> None:
@@ -137,8 +187,8 @@ def test_trial_page_does_not_scroll_sideways_on_a_small_phone(
     page.goto(f"{live_server}/trials/{nct_id}")
     assert page.evaluate("window.innerWidth") == SMALL_SCREEN["width"]
 
-    # Closed groups take no width; open them all so long facility names are measured too.
-    page.locator("#locations details").evaluate_all("ds => ds.forEach(d => { d.open = true; })")
+    # Closed groups take no width; open them all so long facility names and outcomes are measured too.
+    page.locator("#locations details, #testing details").evaluate_all("ds => ds.forEach(d => { d.open = true; })")
     overflow = page.evaluate(
         """() => {
           const limit = document.documentElement.clientWidth;
