@@ -18,80 +18,42 @@ report: exit 0 whatever the counts, non-zero only when the import or a page fail
 from __future__ import annotations
 
 import logging
-import re
 import sys
 import tempfile
 import time
-from html import unescape
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
 from benchlib import CTGOV_BULK_DIR, CTGOV_DIR, BenchError, machine_line, print_table, random_secret, sqlite_url
 
-_SPACE_RE = re.compile(r"\s+")
-_REFERENCE_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+from tests.trials.page_items import ItemNames, record_names, squash  # shared with the tests (benchlib adds the repo)
 
 
-def squash(text: str) -> str:
-    return _SPACE_RE.sub(" ", text).strip()
-
-
-def registry_plain(text: str) -> str:
-    """A plain registry field as a reader should see it: character references decoded once."""
-    return squash(_REFERENCE_RE.sub(lambda m: unescape(m.group(0)), text))
-
-
-class PageReader(HTMLParser):
-    """Visible text, and the item names of each `<ul class="study-items ...">` list."""
+class PageReader(ItemNames):
+    """The item lists, and besides them the visible text and the section ids."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
+        super().__init__()
         self.text: list[str] = []
-        self.lists: dict[str, list[str]] = {}
         self.section_ids: set[str] = set()
         self._skip = 0
-        self._list: str | None = None
-        self._depth = 0
-        self._name: list[str] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        classes = (attributes.get("class") or "").split()
         if tag in {"script", "style", "title"}:
             self._skip += 1
-        if tag == "section" and attributes.get("id"):
-            self.section_ids.add(str(attributes["id"]))
-        if tag == "ul" and "study-items" in classes:
-            self._list, self._depth = " ".join(c for c in classes if c != "study-items"), 0
-            self.lists.setdefault(self._list, [])
-        elif tag == "ul" and self._list:
-            self._depth += 1
-        elif tag == "p" and self._list and "study-item__name" in classes:
-            self._name = []
+        section_id = dict(attrs).get("id")
+        if tag == "section" and section_id:
+            self.section_ids.add(section_id)
+        super().handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
         if tag in {"script", "style", "title"}:
             self._skip -= 1
-        elif tag == "p" and self._name is not None and self._list:
-            self.lists[self._list].append(squash("".join(self._name)))
-            self._name = None
-        elif tag == "ul" and self._list:
-            if self._depth:
-                self._depth -= 1
-            else:
-                self._list = None
+        super().handle_endtag(tag)
 
     def handle_data(self, data: str) -> None:
         if not self._skip:
             self.text.append(data)
-        if self._name is not None:
-            self._name.append(data)
-
-
-def _names(protocol: dict[str, Any], module: str, key: str, field: str) -> list[str]:
-    items = (protocol.get(module) or {}).get(key) or []
-    return [registry_plain(i[field]) for i in items if isinstance(i, dict) and isinstance(i.get(field), str)]
+        super().handle_data(data)
 
 
 class Counts:
@@ -145,8 +107,8 @@ def measure() -> tuple[Counts, int, float]:
             page.feed(response.get_data(as_text=True))
             text = squash(" ".join(page.text))
             protocol = raw.get("protocolSection") or {}
-            interventions = _names(protocol, "armsInterventionsModule", "interventions", "name")
-            outcomes = _names(protocol, "outcomesModule", "primaryOutcomes", "measure")
+            interventions = record_names(protocol, "armsInterventionsModule", "interventions", "name")
+            outcomes = record_names(protocol, "outcomesModule", "primaryOutcomes", "measure")
             for label, css, names in (
                 ("interventions", "interventions", interventions),
                 ("primary outcomes", "outcomes outcomes--primary", outcomes),

@@ -18,7 +18,7 @@ from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from portal.extensions import db
-from portal.validation import MAX_DATABASE_INTEGER, JsonBodyError, UnstorableInput, parse_json_body
+from portal.validation import MAX_DATABASE_INTEGER, JsonBodyError, UnstorableInput, check_json_value
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +61,16 @@ def _refuse(part: str, message: str) -> tuple[Response | str, int]:
 
 
 def check_request() -> tuple[Response | str, int] | None:
-    if request.method in WRITE_METHODS and request.is_json:
-        try:
-            parse_json_body(request.get_data(cache=True))  # the views then read it with request.get_json
-        except JsonBodyError:
-            return _refuse("body", gettext("We could not read this request. Please reload the page and try again."))
+    if request.method not in WRITE_METHODS or not request.is_json:
+        return None
+    try:
+        # Parsed once, here: the views' request.get_json() reads Flask's cached value.
+        value = request.get_json(silent=True)  # None for a body that is not UTF-8 JSON (or is "null")
+        if value is None:
+            raise JsonBodyError("not JSON")
+        check_json_value(value)
+    except (JsonBodyError, RecursionError):  # very deep nesting makes json.loads raise RecursionError
+        return _refuse("body", gettext("We could not read this request. Please reload the page and try again."))
     return None
 
 

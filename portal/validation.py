@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from typing import Any
@@ -90,18 +89,13 @@ class JsonBodyError(ValueError):
     """A request body that is not JSON we can take."""
 
 
-def parse_json_body(data: bytes) -> Any:
-    """Parse a JSON body, refusing what `json.loads` lets through but the rest of the portal cannot keep.
+def check_json_value(value: Any) -> None:
+    """Refuse a parsed JSON body holding what `json.loads` lets through but the rest of the portal cannot keep.
 
-    Refused: invalid UTF-8 or JSON, nesting deeper than MAX_JSON_DEPTH (very deep nesting makes `json.loads`
-    raise RecursionError, which is no ValueError), lone surrogates in any key or string (no UTF-8 text holds
-    them, so no field could), and integers past the database's range. A NUL is left to each field's own
-    check (notes drop control characters; identifiers are matched against their format).
+    Refused: nesting deeper than MAX_JSON_DEPTH, lone surrogates in any key or string (no UTF-8 text holds them,
+    so no field could), and integers past the database's range. A NUL is left to each field's own check (notes
+    drop control characters; identifiers are matched against their format).
     """
-    try:
-        value = json.loads(data)
-    except (ValueError, RecursionError) as exc:
-        raise JsonBodyError("not JSON") from exc
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:  # iterative: the walk itself must not recurse
         item, depth = stack.pop()
@@ -118,7 +112,6 @@ def parse_json_body(data: bytes) -> Any:
                 stack.append((child, depth + 1))
         elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > MAX_DATABASE_INTEGER:
             raise JsonBodyError("a number is out of range")
-    return value
 
 
 def normalised_email(text: str) -> str:

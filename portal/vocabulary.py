@@ -67,9 +67,11 @@ SEX_LABELS: dict[str, LazyString] = {
     "MALE": lazy_gettext("Male"),
 }
 
+INTERVENTIONAL = "INTERVENTIONAL"
+OBSERVATIONAL = "OBSERVATIONAL"
 STUDY_TYPE_LABELS: dict[str, LazyString] = {
-    "INTERVENTIONAL": lazy_gettext("Interventional (tests a treatment or other intervention)"),
-    "OBSERVATIONAL": lazy_gettext("Observational (follows people without assigning a treatment)"),
+    INTERVENTIONAL: lazy_gettext("Interventional (tests a treatment or other intervention)"),
+    OBSERVATIONAL: lazy_gettext("Observational (follows people without assigning a treatment)"),
     "EXPANDED_ACCESS": lazy_gettext("Expanded access"),
 }
 
@@ -236,10 +238,7 @@ ENROLLMENT_TYPE_LABELS: dict[str, LazyString] = {
     "ACTUAL": lazy_gettext("actual"),
     "ESTIMATED": lazy_gettext("expected"),
 }
-DATE_TYPE_LABELS: dict[str, LazyString] = {
-    "ACTUAL": lazy_gettext("actual"),
-    "ESTIMATED": lazy_gettext("expected"),
-}
+DATE_TYPE_LABELS = ENROLLMENT_TYPE_LABELS  # the registry uses the same two codes for both
 
 CONTACT_ROLE_LABELS: dict[str, LazyString] = {
     "CONTACT": lazy_gettext("Study contact"),

@@ -74,7 +74,7 @@ def _sweep_forever(app: Flask, stop: threading.Event) -> None:
     while not stop.is_set():
         with app.app_context():
             try:
-                run_due_jobs(app, db.session, jobs)
+                run_due_jobs(db.session, jobs)
                 enqueue_ids(app, outbox.due_ids(db.session))
             except (RedisError, SQLAlchemyError) as exc:
                 db.session.rollback()

@@ -34,7 +34,7 @@ def periodic_jobs(app: Flask) -> list[PeriodicJob]:
     return list(app.extensions.get(EXTENSION, []))
 
 
-def run_due_jobs(app: Flask, session: Session, jobs: list[PeriodicJob]) -> None:
+def run_due_jobs(session: Session, jobs: list[PeriodicJob]) -> None:
     now = time.monotonic()
     for job in jobs:
         if job.due(now):

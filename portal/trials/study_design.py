@@ -25,7 +25,9 @@ from portal.vocabulary import (
     ENROLLMENT_TYPE_LABELS,
     INTERVENTION_MODEL_LABELS,
     INTERVENTION_TYPE_LABELS,
+    INTERVENTIONAL,
     MASKING_LABELS,
+    OBSERVATIONAL,
     OBSERVATIONAL_MODEL_LABELS,
     PRIMARY_PURPOSE_LABELS,
     SAMPLING_METHOD_LABELS,
@@ -34,8 +36,6 @@ from portal.vocabulary import (
     who_masked_label,
 )
 
-INTERVENTIONAL = "INTERVENTIONAL"
-OBSERVATIONAL = "OBSERVATIONAL"
 # Past this many secondary outcomes, the page shows them collapsed.
 OPEN_SECONDARY_OUTCOMES_UP_TO = 3
 

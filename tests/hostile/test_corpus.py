@@ -17,6 +17,7 @@ from sqlalchemy import text
 from werkzeug.test import TestResponse
 
 from portal.extensions import db
+from tests.forms import csrf_token, find_csrf_token
 from tests.hostile.corpus import JSON_BODIES, VALUES, encode, form_body, json_body, query
 from tests.notes.helpers import NOTE
 from tests.staff import PASSWORD, make_user
@@ -87,13 +88,6 @@ def short(value: str) -> str:
     return repr(value if len(value) < 30 else value[:27] + "…")
 
 
-def form_token(client: FlaskClient, path: str) -> str:
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert match, f"no form on {path}"
-    return match.group(1)
-
-
 @pytest.fixture
 def probe(app: Flask, import_demo) -> Probe:  # type: ignore[no-untyped-def]
     import_demo(TRIAL)
@@ -131,12 +125,12 @@ def test_condition_suggestions(client: FlaskClient, probe: Probe) -> None:
 
 def contact_fields(client: FlaskClient) -> dict[str, str]:
     html = client.get(f"/trials/{TRIAL}").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    token = find_csrf_token(html)
     site = re.search(r'<option value="(\d+)" selected', html)
     assert token and site
     return {
         "action": "send",
-        "csrf_token": token.group(1),
+        "csrf_token": token,
         "site": site.group(1),
         "first_name": "Ana",
         "last_name": "Lima",
@@ -179,7 +173,7 @@ ALERT_FIELDS = ["email", "conditions", "place", "radius", "unit", "language", "f
 @pytest.mark.parametrize("field", ALERT_FIELDS)
 def test_alerts_sign_up(client: FlaskClient, probe: Probe, field: str) -> None:
     valid = {
-        "csrf_token": form_token(client, "/alerts/"),
+        "csrf_token": csrf_token(client, "/alerts/"),
         "email": "pat@example.org",
         "conditions": "knee osteoarthritis",
         "place": "Chicago",
@@ -200,7 +194,7 @@ def test_alerts_sign_up(client: FlaskClient, probe: Probe, field: str) -> None:
 )
 def test_sign_in_and_reset(app: Flask, client: FlaskClient, probe: Probe, path: str, fields: list[str]) -> None:
     make_user(app, "sam@site.example.org")
-    valid = {"csrf_token": form_token(client, path), "email": "sam@site.example.org", "password": PASSWORD + "x"}
+    valid = {"csrf_token": csrf_token(client, path), "email": "sam@site.example.org", "password": PASSWORD + "x"}
     for field in fields:
         for value in VALUES:
             body = form_body({**valid, field: value})
@@ -210,7 +204,7 @@ def test_sign_in_and_reset(app: Flask, client: FlaskClient, probe: Probe, path: 
 
 def test_shared_notes_passcode_and_unsubscribe_forms(client: FlaskClient, probe: Probe) -> None:
     for value in VALUES:
-        token = form_token(client, "/notes/s/abcdefabcdef")
+        token = csrf_token(client, "/notes/s/abcdefabcdef")
         body = form_body({"csrf_token": token, "passcode": value})
         probe.check(f"passcode={short(value)}", client.post, "/notes/s/abcdefabcdef", data=body, content_type=FORM)
         probe.check(
@@ -226,7 +220,7 @@ def test_shared_notes_passcode_and_unsubscribe_forms(client: FlaskClient, probe:
 @pytest.mark.parametrize("parameter", ["status", "trial", "site", "date_from", "date_to"])
 def test_site_area_filters(app: Flask, client: FlaskClient, probe: Probe, parameter: str) -> None:
     make_user(app, "sam@site.example.org")
-    token = form_token(client, "/account/sign-in")
+    token = csrf_token(client, "/account/sign-in")
     signed_in = client.post(
         "/account/sign-in", data={"csrf_token": token, "email": "sam@site.example.org", "password": PASSWORD}
     )
@@ -288,7 +282,7 @@ def test_json_bodies(client: FlaskClient, probe: Probe, url: str) -> None:
 
 
 def test_oversized_bodies_get_a_friendly_413_and_store_nothing(client: FlaskClient, probe: Probe) -> None:
-    token = form_token(client, "/alerts/")
+    token = csrf_token(client, "/alerts/")
     huge = {"csrf_token": token, "email": "pat@example.org", "conditions": "asthma\n" * 300_000, "place": "Chicago"}
     response = probe.check("100 MB form", client.post, "/alerts/", data=form_body(huge), content_type=FORM)
     assert response.status_code == 413

@@ -20,6 +20,7 @@ from portal.mail.rendering import RenderedEmail
 from portal.models import ContactRequest, OutboxEmail, Subscriber
 from tests.conftest import SmtpServer, free_port
 from tests.contact.helpers import TRIAL, VALID
+from tests.forms import find_csrf_token
 from tests.notes.helpers import NOTE
 from tests.processes import PortalServer, RedisServer, Workers, wait_until
 from tests.staff import PASSWORD, make_user, site_ids
@@ -28,9 +29,9 @@ STAFF = "sam@site-a.example.org"
 
 
 def form_token(html: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert match, "the page has no form token"
-    return match.group(1)
+    token = find_csrf_token(html)
+    assert token, "the page has no form token"
+    return token
 
 
 def send_contact(base: str, email: str) -> requests.Response:

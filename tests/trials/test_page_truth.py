@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import re
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -16,62 +14,9 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Trial
-from portal.text import decode_entities
 from tests.conftest import CTGOV_BULK, DEMO_TRIALS, import_files
+from tests.trials.page_items import item_names, record_names, squash
 from tests.trials.test_pages import read, study
-
-_SPACE_RE = re.compile(r"\s+")
-
-
-def squash(text: str) -> str:
-    return _SPACE_RE.sub(" ", text).strip()
-
-
-class ItemNames(HTMLParser):
-    """The names in each `<ul class="study-items KIND">` list of a page: {"interventions": [...], ...}."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.lists: dict[str, list[str]] = {}
-        self._list: str | None = None
-        self._depth = 0
-        self._name: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        classes = (dict(attrs).get("class") or "").split()
-        if tag == "ul" and "study-items" in classes:
-            self._list = " ".join(c for c in classes if c != "study-items")
-            self.lists.setdefault(self._list, [])
-            self._depth = 0
-        elif tag == "ul" and self._list:
-            self._depth += 1
-        elif tag == "p" and self._list and "study-item__name" in classes:
-            self._name = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "p" and self._name is not None and self._list:
-            self.lists[self._list].append(squash("".join(self._name)))
-            self._name = None
-        elif tag == "ul" and self._list:
-            if self._depth:
-                self._depth -= 1
-            else:
-                self._list = None
-
-    def handle_data(self, data: str) -> None:
-        if self._name is not None:
-            self._name.append(data)
-
-
-def item_names(html: str) -> dict[str, list[str]]:
-    parser = ItemNames()
-    parser.feed(html)
-    return parser.lists
-
-
-def _names(protocol: dict[str, Any], module: str, key: str, field: str) -> list[str]:
-    items = (protocol.get(module) or {}).get(key) or []
-    return [squash(decode_entities(item[field])) for item in items if isinstance(item, dict) and item.get(field)]
 
 
 def _all_study_objects() -> list[dict[str, Any]]:
@@ -105,9 +50,9 @@ def test_every_record_shows_what_it_tests_and_measures_and_claims_nothing_else(a
         html = client.get(f"/trials/{nct_id}").get_data(as_text=True)
         lists = item_names(html)
         expected = {
-            "interventions": _names(protocol, "armsInterventionsModule", "interventions", "name"),
-            "outcomes outcomes--primary": _names(protocol, "outcomesModule", "primaryOutcomes", "measure"),
-            "outcomes outcomes--secondary": _names(protocol, "outcomesModule", "secondaryOutcomes", "measure"),
+            "interventions": record_names(protocol, "armsInterventionsModule", "interventions", "name"),
+            "outcomes outcomes--primary": record_names(protocol, "outcomesModule", "primaryOutcomes", "measure"),
+            "outcomes outcomes--secondary": record_names(protocol, "outcomesModule", "secondaryOutcomes", "measure"),
         }
         for kind, names in expected.items():
             if lists.get(kind, []) != names:
