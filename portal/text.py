@@ -85,6 +85,62 @@ def render_inline(text: str | None) -> Markup:
     return Markup(_clean(_markdown().renderInline(_markdown_source(text))))  # noqa: S704  (nh3 has sanitised it)
 
 
+_WORD_COUNT_RE = re.compile(r"\w+")
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
+
+
+def _top_level_blocks(text: str) -> list[tuple[int, int, str, int]]:
+    """(first line, end line, kind, words) of each top-level block of the Markdown (a paragraph, a whole list)."""
+    blocks = []
+    for token in _markdown().parse(_markdown_source(text)):
+        if token.level == 0 and token.map is not None and not token.type.endswith("_close"):
+            blocks.append([token.map[0], token.map[1], token.type, 0])
+        elif token.type == "inline" and blocks:
+            blocks[-1][3] += len(_WORD_COUNT_RE.findall(token.content))
+    return [(start, end, kind, words) for start, end, kind, words in blocks]
+
+
+def split_long_markdown(text: str | None, lead_words: int = 150) -> tuple[str, str]:
+    """Markdown cut in two at a block boundary after about `lead_words` words: (the lead, the rest, or "").
+
+    For a long description shown in part with the rest behind "Read the full description". Lists, tables and
+    quotes stay whole; a long first paragraph is cut after the sentence that passes `lead_words`. A text no more
+    than a third longer than the lead is not cut at all: hiding a few lines helps nobody.
+    """
+    if not text:
+        return "", ""
+    blocks = _top_level_blocks(text)
+    if sum(block[3] for block in blocks) <= lead_words * 4 // 3:
+        return text, ""
+    lines = text.splitlines(keepends=True)
+    count = 0
+    for index, (start, end, kind, words) in enumerate(blocks):
+        if count + words <= lead_words:
+            count += words
+            continue
+        if count:
+            # A label such as "SECONDARY OBJECTIVES:" goes with what it introduces.
+            if index > 1 and "".join(lines[blocks[index - 1][0] : start]).rstrip().endswith(":"):
+                start = blocks[index - 1][0]
+            return "".join(lines[:start]).rstrip(), "".join(lines[start:]).strip()
+        if kind == "paragraph_open":  # a long first paragraph: cut after the sentence that passes the lead
+            return _split_paragraph(text, lines, start, end, lead_words)
+        return "", text  # a long list or table first: all of it goes behind the summary
+    return text, ""
+
+
+def _split_paragraph(text: str, lines: list[str], start: int, end: int, lead_words: int) -> tuple[str, str]:
+    paragraph = "".join(lines[start:end])
+    count = 0
+    for match in _SENTENCE_END_RE.finditer(paragraph):
+        count = len(_WORD_COUNT_RE.findall(paragraph[: match.start()]))
+        if count >= lead_words:
+            lead = "".join(lines[:start]) + paragraph[: match.start()]
+            rest = paragraph[match.end() :] + "".join(lines[end:])
+            return lead.rstrip(), rest.strip()
+    return "", text
+
+
 def to_plain_text(text: str | None) -> str:
     """Markdown to a single line of plain text, for meta descriptions and emails."""
     if not text:

@@ -105,9 +105,7 @@ def _row(kind: str, value: Any, n: Any, ordinal: Any = None) -> list[Any]:
     ]
 
 
-def search_statement(
-    dialect: str, query: SearchQuery, text: TextMatch | None
-) -> tuple[Select[Any], dict[str, Any]]:
+def search_statement(dialect: str, query: SearchQuery, text: TextMatch | None) -> tuple[Select[Any], dict[str, Any]]:
     """The search's statement and its bind values. Its rows are (kind, value, n, ordinal): kind "hit" (n a trial
     id, in page order), "total", or a facet name."""
     values = search_values(query, text)
@@ -252,4 +250,3 @@ def facet_lists(query: SearchQuery, counts: SearchCounts) -> dict[str, Facet]:
         "type": _in_order(list(STUDY_TYPE_LABELS), study_type, (query.study_type or "",), STUDY_TYPE_LABELS),
         "country": countries,
     }
-

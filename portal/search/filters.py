@@ -73,9 +73,7 @@ def _plain_words_of(parsed: ParsedText) -> frozenset[str] | None:
     return frozenset(singular(group[0][0]) for group in parsed.groups)
 
 
-def _without_redundant(
-    parsed: ParsedText, expansions: list[tuple[str, ParsedText]]
-) -> list[tuple[str, ParsedText]]:
+def _without_redundant(parsed: ParsedText, expansions: list[tuple[str, ParsedText]]) -> list[tuple[str, ParsedText]]:
     """The expansions that can find a trial the others cannot: "diabetes mellitus" adds nothing to "diabetes" (every
     trial with both words has the first), but each alternative costs the full-text engine, and scoring, time."""
     seen = [words] if (words := _plain_words_of(parsed)) is not None else []

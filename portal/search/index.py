@@ -72,5 +72,3 @@ def matching_ids(dialect: str, fts_query: Any, pg_texts: list[Any]) -> Select[An
         return select(SearchFacts.trial_id.label("trial_id")).where(match)
     match, _ = sqlite_text_match(fts_query)
     return select(fts_table.c.rowid.label("trial_id")).where(match)
-
-

@@ -105,9 +105,7 @@ class StemMatcher:
     def __init__(self, stems: set[str]) -> None:
         self.stems = frozenset(stems)
         heads = sorted({re.escape(s[:2]) for s in self.stems if s})
-        self._candidates = (
-            re.compile(r"(?<![^\W_])(?:" + "|".join(heads) + r")[^\W_]*") if heads else None
-        )
+        self._candidates = re.compile(r"(?<![^\W_])(?:" + "|".join(heads) + r")[^\W_]*") if heads else None
 
     def __bool__(self) -> bool:
         return bool(self.stems)

@@ -17,8 +17,9 @@ from portal.cache import FragmentCache
 from portal.ctgov.criteria import parse_criteria
 from portal.faqs.services import general_faqs, trial_faqs
 from portal.models import Trial
-from portal.text import shorten, to_plain_text
+from portal.text import shorten, split_long_markdown, to_plain_text
 from portal.trials.locations import OPEN_GROUPS_UP_TO, group_sites
+from portal.trials.presenters import who_can_join
 from portal.trials.services import get_trial
 from portal.trials.structured_data import medical_trial
 from portal.trials.study_design import study_design
@@ -28,6 +29,8 @@ from portal.vocabulary import RECRUITING, phase_label, status_css, status_label
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
 META_DESCRIPTION_LENGTH = 160
+# A longer description shows about this many words, with the rest behind "Read the full description".
+DESCRIPTION_LEAD_WORDS = 150
 # Stands in for the CSRF token in cached pages; letters only, so escaping never changes it.
 CSRF_MARKER = "csrfTokenPlaceholderq7Z3"
 
@@ -125,8 +128,10 @@ def render_trial_page(session: Session, trial: Trial, contact: Any) -> str:
         json_ld=medical_trial(trial, canonical_url, phase_label(trial.phases)),
         criteria=parse_criteria(trial.eligibility_criteria),
         design=study_design(trial.raw),
+        who_can_join=who_can_join(trial),
         team=study_team(trial, has_contact_form=contact is not None),
         description_repeats=repeats_eligibility(trial.detailed_description, trial.eligibility_criteria),
+        description_parts=split_long_markdown(trial.detailed_description, DESCRIPTION_LEAD_WORDS),
         location_groups=group_sites(sites),
         site_count=len(sites),
         recruiting_count=sum(1 for s in sites if s.status == RECRUITING),

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
-from flask_babel import format_date, gettext, ngettext
+from babel.lists import format_list
+from flask_babel import format_date, get_locale, gettext, ngettext
 
 from portal.ctgov.ages import AgeError, parse_age
+from portal.models import Trial
+from portal.vocabulary import sex_label
 
 
 def _age_words(value: float, unit: str, *, with_unit: bool = True) -> str:
@@ -58,3 +62,25 @@ def partial_date(value: str | date | None) -> str | None:
         return format_date(date.fromisoformat(value), "d MMMM y")
     except ValueError:
         return None
+
+
+def short_list(names: Sequence[str], limit: int = 3) -> str:
+    """ "A, B and C", or "A, B, C and 4 more" past `limit`, joined as the page's language joins lists."""
+    names = [name for name in names if name]
+    if len(names) <= limit:
+        return format_list(names, locale=get_locale()) if names else ""
+    more = len(names) - limit
+    return ngettext("%(list)s and %(num)s more", "%(list)s and %(num)s more", more, list=", ".join(names[:limit]))
+
+
+def who_can_join(trial: Trial) -> str:
+    """Ages, sex and healthy volunteers in one line, as the eligibility section states them."""
+    parts = [
+        gettext("Ages: %(ages)s", ages=age_range(trial.minimum_age_text, trial.maximum_age_text)),
+        gettext("Sex: %(sex)s", sex=sex_label(trial.sex)),
+    ]
+    if trial.healthy_volunteers is True:
+        parts.append(gettext("Healthy volunteers can join"))
+    elif trial.healthy_volunteers is False:
+        parts.append(gettext("Healthy volunteers cannot join"))
+    return "; ".join(parts)

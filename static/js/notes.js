@@ -92,6 +92,8 @@
     });
     $(".js-notes-empty").hidden = notes.length > 0;
     $(".js-notes-actions").hidden = notes.length === 0;
+    var count = document.querySelector(".js-notes-count");
+    if (count) { count.textContent = data.msgNotesToc.replace("{count}", String(notes.length)); }
     sharing.renderShares();
   }
 

@@ -47,6 +47,8 @@ def test_a_note_is_kept_shared_with_a_passcode_and_revoked(
     panel = page.locator("#my-notes")
     expect(panel.get_by_role("heading", name="My notes")).to_be_visible()
     expect(panel).to_contain_text("Your notes are kept only in this web browser, on this device.")
+    notes_link = page.locator("nav.toc").get_by_role("link", name="My notes (0)")
+    expect(notes_link).to_be_visible()
 
     select_text(page, "overview", QUOTE)
     add = page.get_by_role("button", name="Add note", exact=True)
@@ -58,6 +60,7 @@ def test_a_note_is_kept_shared_with_a_passcode_and_revoked(
     dialog.get_by_label("Note").fill(NOTE)
     dialog.get_by_role("button", name="Save note").click()
     expect(page.locator("#overview mark.note-mark")).to_have_text(QUOTE)
+    expect(page.locator("nav.toc").get_by_role("link", name="My notes (1)")).to_be_visible()
 
     page.reload()
     expect(page.locator("#overview mark.note-mark")).to_have_text(QUOTE)
