@@ -19,6 +19,7 @@ from portal.faqs.services import general_faqs, trial_faqs
 from portal.models import Trial
 from portal.text import shorten, to_plain_text
 from portal.trials.locations import OPEN_GROUPS_UP_TO, group_sites
+from portal.trials.record_copy import RecordCopy
 from portal.trials.services import get_trial
 from portal.trials.structured_data import medical_trial
 from portal.trials.study_design import study_design
@@ -125,6 +126,7 @@ def render_trial_page(session: Session, trial: Trial, contact: Any) -> str:
         json_ld=medical_trial(trial, canonical_url, phase_label(trial.phases)),
         criteria=parse_criteria(trial.eligibility_criteria),
         design=study_design(trial.raw),
+        record_copy=RecordCopy.of(trial.raw),
         team=study_team(trial, has_contact_form=contact is not None),
         description_repeats=repeats_eligibility(trial.detailed_description, trial.eligibility_criteria),
         location_groups=group_sites(sites),
