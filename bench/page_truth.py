@@ -9,6 +9,11 @@ every trial's page and compares it with the record as imported (`trials.raw`):
   also credits a summary which happens to mention them);
 - "claims without source": the page has such a list although the record has none (should be 0).
 
+Then the pages that state a default the record never gave (tests/trials/page_items.py, `stated_defaults`): "Any
+age" or "Sex: All" with no eligibility module (or no sex in it), "has not listed eligibility criteria" with no
+eligibility module, "has not given a summary" with no description module, "No study locations are listed yet" with
+no contacts and locations module; and the pages with the notice "This copy of the record is incomplete".
+
 Also counts pages with groups, design facts, a study-team section and the central contacts shown. It is a
 report: exit 0 whatever the counts, non-zero only when the import or a page fails.
 
@@ -25,7 +30,8 @@ from pathlib import Path
 
 from benchlib import CTGOV_BULK_DIR, CTGOV_DIR, BenchError, machine_line, print_table, random_secret, sqlite_url
 
-from tests.trials.page_items import ItemNames, record_names, squash  # shared with the tests (benchlib adds the repo)
+# Shared with the tests (benchlib adds the repo).
+from tests.trials.page_items import ItemNames, record_names, squash, stated_defaults
 
 
 class PageReader(ItemNames):
@@ -54,6 +60,11 @@ class PageReader(ItemNames):
         if not self._skip:
             self.text.append(data)
         super().handle_data(data)
+
+
+# The names stated_defaults gives, in the order of the report, and the modules whose absence the report counts.
+DEFAULT_CLAIMS = ("any age", "sex all", "no criteria", "no summary", "no locations")
+NOTICED_MODULES = ("descriptionModule", "eligibilityModule")
 
 
 class Counts:
@@ -125,6 +136,13 @@ def measure() -> tuple[Counts, int, float]:
             emails = [c["email"] for c in contacts if isinstance(c, dict) and isinstance(c.get("email"), str)]
             counts.add("central contacts: records with an email", bool(emails))
             counts.add("central contacts: every email shown", bool(emails) and all(e.strip() in text for e in emails))
+            claims = stated_defaults(text, protocol)
+            for claim in DEFAULT_CLAIMS:
+                counts.add(f"default: {claim}", claim in claims)
+            counts.add("default: any", bool(claims))
+            absent = [name for name in NOTICED_MODULES if protocol.get(name) is None]
+            counts.add("records missing a module", bool(absent))
+            counts.add("incomplete notice", "This copy of the record is incomplete" in text)
         seconds = time.perf_counter() - started
     if summary.failed and summary.created + summary.updated == 0:
         raise BenchError(f"the import failed: {summary.errors[:3]}")
@@ -160,6 +178,14 @@ def main() -> int:
         ["central contacts: every email shown", f"{counts['central contacts: every email shown']:,}"],
     ]
     print_table(other, ["pages", "count"])
+    print()
+    defaults = [[f"states {claim!r}", f"{counts[f'default: {claim}']:,}"] for claim in DEFAULT_CLAIMS]
+    defaults += [
+        ["state a default the record never gave", f"{counts['default: any']:,}"],
+        ["records missing " + " or ".join(NOTICED_MODULES), f"{counts['records missing a module']:,}"],
+        ["pages with the incomplete-record notice", f"{counts['incomplete notice']:,}"],
+    ]
+    print_table(defaults, ["pages", "count"])
     return 0
 
 

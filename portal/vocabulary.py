@@ -76,6 +76,20 @@ STUDY_TYPE_LABELS: dict[str, LazyString] = {
 }
 
 
+# The parts of a record (protocolSection modules) that an incomplete copy's notice lists when they are left out,
+# in the order the page shows them.
+RECORD_PART_LABELS: dict[str, LazyString] = {
+    "descriptionModule": lazy_gettext("the summary and description of the study"),
+    "armsInterventionsModule": lazy_gettext("what people in the study get"),
+    "outcomesModule": lazy_gettext("what the researchers will measure"),
+    "eligibilityModule": lazy_gettext("who can take part: ages, sex and criteria"),
+    "contactsLocationsModule": lazy_gettext("the study sites and contacts"),
+    "conditionsModule": lazy_gettext("the conditions studied"),
+    "designModule": lazy_gettext("how the study is set up"),
+    "sponsorCollaboratorsModule": lazy_gettext("the sponsor"),
+}
+
+
 def _humanise_code(code: str) -> str:
     return code.replace("_", " ").capitalize()
 
@@ -106,10 +120,16 @@ def phase_label(phases: list[str] | None) -> str | None:
 
 
 def sex_label(code: str | None) -> str:
+    """The label of a sex code; a record that gives none says nothing, which is not "All"."""
     if not code:
-        return gettext("All")
+        return gettext("Not given in this copy of the record")
     label = SEX_LABELS.get(code)
     return str(label) if label is not None else _humanise_code(code)
+
+
+def record_part_label(module: str) -> str:
+    label = RECORD_PART_LABELS.get(module)
+    return str(label) if label is not None else module.removesuffix("Module")
 
 
 def study_type_label(code: str | None) -> str | None:

@@ -48,6 +48,8 @@ def trial_record(trial: Trial) -> dict[str, Any]:
         "sponsor": trial.sponsor,
         "collaborators": list(trial.collaborators or []),
         "eligibility": {
+            # Without the module (a partial copy), every value below is unknown: null then never means "no limit".
+            "given": trial.eligibility_given,
             "sex": trial.sex,
             "minimum_age": trial.minimum_age_text,
             "maximum_age": trial.maximum_age_text,

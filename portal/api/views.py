@@ -91,6 +91,7 @@ def _hit(hit: SearchHit) -> dict[str, Any]:
         "reasons": list(hit.reasons),
         "phases": list(hit.phases or []),
         "study_type": hit.study_type,
+        "eligibility_given": hit.eligibility_given,
         "minimum_age": hit.minimum_age_text,
         "maximum_age": hit.maximum_age_text,
         "nearest_site": None

@@ -56,7 +56,44 @@ class TrialData:
 
 # Bump when the importer derives something new from records: the same records then count as changed once,
 # so a re-import fills the new columns or tables for trials imported before.
+# (Not bumped for `eligibility_given`: its migration fills it from the records as imported, trials.raw.)
 NORMALISER_VERSION = "2"  # 2: trial terms
+
+
+# The modules every complete record has: see missing_modules.
+ALWAYS_GIVEN_MODULES = (
+    "identificationModule",
+    "statusModule",
+    "sponsorCollaboratorsModule",
+    "descriptionModule",
+    "conditionsModule",
+    "designModule",
+    "eligibilityModule",
+)
+
+
+def given_modules(study: dict[str, Any]) -> frozenset[str]:
+    """The protocolSection modules a record gives (present and not empty)."""
+    protocol = study.get("protocolSection")
+    if not isinstance(protocol, dict):
+        return frozenset()
+    return frozenset(name for name, module in protocol.items() if isinstance(module, dict) and module)
+
+
+def missing_modules(study: dict[str, Any]) -> tuple[str, ...]:
+    """The ALWAYS_GIVEN_MODULES a copy of a record leaves out: any at all make it an incomplete copy.
+
+    ClinicalTrials.gov asks every registration for a title, a status, a lead sponsor, a brief summary, the
+    conditions, the study type and who can take part, and its API leaves out only empty modules: a copy without
+    one of these seven lost it on the way, as the partial-field export of 427 Duchenne records in
+    tests/data/ctgov-bulk (dgarzon11) did, which keeps identification, status, sponsor, conditions and design only.
+    All 891 complete records in the repository have the seven. Modules that real complete records go without are
+    not on the list: contactsLocationsModule (16 of the 891, completed, suspended, withdrawn, not yet recruiting
+    or unknown-status studies that list no site or contact), armsInterventionsModule (observational and older
+    studies), outcomesModule (older studies), and the optional oversight, references and IPD sharing modules.
+    """
+    given = given_modules(study)
+    return tuple(name for name in ALWAYS_GIVEN_MODULES if name not in given)
 
 
 def content_hash(study: dict[str, Any]) -> str:
@@ -246,6 +283,9 @@ def normalise_study(study: Any, digest: str | None = None) -> TrialData:
         "overall_status": overall_status.upper(),
         "study_type": design.text("studyType"),
         "phases": design.texts("phases"),
+        # Without the module the record says nothing of ages, sex or healthy volunteers: unknown, never "any".
+        # With it, a missing age limit is the registry's "no limit".
+        "eligibility_given": bool(eligibility.data),
         "sex": eligibility.text("sex"),
         "minimum_age_minutes": min_minutes,
         "maximum_age_minutes": max_minutes,

@@ -33,6 +33,9 @@ class Trial(TimestampMixin, Base):
     overall_status: Mapped[str] = mapped_column(String(40), index=True)
     study_type: Mapped[str | None] = mapped_column(String(40))
     phases: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # False when the record has no eligibility module (a partial-field export): its ages, sex and healthy
+    # volunteers are then unknown, not "any", and no filter on them may match it.
+    eligibility_given: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     sex: Mapped[str | None] = mapped_column(String(10))
     # Ages in minutes, so "18 Months", "1 Year" and "18 Minutes" compare directly; NULL means no limit.
     minimum_age_minutes: Mapped[int | None] = mapped_column(Integer)
@@ -168,6 +171,7 @@ class SearchFacts(Base):
     study_type: Mapped[str | None] = mapped_column(String(40))
     # The trial's phases as bits (see PHASES): a filter or a count is then integer arithmetic, not JSON.
     phase_mask: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    eligibility_given: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     sex: Mapped[str | None] = mapped_column(String(10))
     minimum_age_minutes: Mapped[int | None] = mapped_column(Integer)
     maximum_age_minutes: Mapped[int | None] = mapped_column(Integer)
@@ -182,6 +186,7 @@ SEARCH_FACT_COLUMNS = (
     "overall_status",
     "hidden",
     "study_type",
+    "eligibility_given",
     "sex",
     "minimum_age_minutes",
     "maximum_age_minutes",

@@ -38,7 +38,7 @@ from portal.search.index import TextFirstJoin, fts_table, matching_ids, pg_text_
 from portal.search.params import SearchQuery
 from portal.search.querytext import ParsedText, fts5_query, parse_text, stem
 from portal.search.synonyms import expand_query, expand_terms
-from portal.vocabulary import RECRUITING
+from portal.vocabulary import ALL_SEXES, RECRUITING
 
 MAX_EXPANSIONS = 8
 
@@ -221,13 +221,16 @@ def fact_conditions(
         conditions["phase"] = facts.phase_mask.op("&")(bindparam("phase_mask", type_=Integer)) != 0
     if "age_minutes" in names and not faceted_only:
         minutes = bindparam("age_minutes", type_=Integer)
+        # NULL ages are "no limit" only in a record that gave its eligibility module; without it they are unknown.
         conditions["age"] = and_(
+            facts.eligibility_given.is_(True),
             or_(facts.minimum_age_minutes.is_(None), facts.minimum_age_minutes <= minutes),
             or_(facts.maximum_age_minutes.is_(None), facts.maximum_age_minutes >= minutes),
         )
     if "sex" in names:
         conditions["sex"] = sex_condition(facts, bindparam("sex", type_=String))
     if "healthy" in names and not faceted_only:
+        # Only a trial that says it takes healthy volunteers: one that says nothing is not counted in.
         conditions["healthy"] = facts.healthy_volunteers.is_(True)
     if "study_type" in names:
         conditions["type"] = facts.study_type == bindparam("study_type", type_=String)
@@ -250,8 +253,8 @@ def filter_conditions(dialect: str, names: frozenset[str]) -> dict[str, ColumnEl
 
 
 def sex_condition(facts: Any, sex: Any) -> ColumnElement[bool]:
-    """A trial open to all (or that says nothing) takes both."""
-    return or_(facts.sex.is_(None), facts.sex == "ALL", facts.sex == sex)
+    """A trial open to all takes both; one whose record gives no sex (a partial copy) matches neither."""
+    return or_(facts.sex == ALL_SEXES, facts.sex == sex)
 
 
 def visible(conditions: dict[str, ColumnElement[bool]], leave_out: str | None = None) -> list[ColumnElement[bool]]:

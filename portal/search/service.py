@@ -50,6 +50,8 @@ class SearchHit:
     reasons: list[str]
     phases: list[str]
     study_type: str | None
+    # False for a partial copy of the record without its eligibility module: its ages are unknown, not "any".
+    eligibility_given: bool
     minimum_age_text: str | None
     maximum_age_text: str | None
     nearest: NearestSite | None = None
@@ -131,6 +133,7 @@ def _hits(session: Session, query: SearchQuery, text: TextMatch | None, ids: lis
             reasons=match_reasons(t, conditions.get(t.id, []), has_stem),
             phases=list(t.phases or []),
             study_type=t.study_type,
+            eligibility_given=t.eligibility_given,
             minimum_age_text=t.minimum_age_text,
             maximum_age_text=t.maximum_age_text,
             nearest=nearest.get(t.id),

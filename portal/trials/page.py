@@ -20,6 +20,7 @@ from portal.models import Trial
 from portal.text import shorten, split_long_markdown, to_plain_text
 from portal.trials.locations import OPEN_GROUPS_UP_TO, group_sites
 from portal.trials.presenters import who_can_join
+from portal.trials.record_copy import RecordCopy
 from portal.trials.services import get_trial
 from portal.trials.structured_data import medical_trial
 from portal.trials.study_design import study_design
@@ -129,6 +130,7 @@ def render_trial_page(session: Session, trial: Trial, contact: Any) -> str:
         criteria=parse_criteria(trial.eligibility_criteria),
         design=study_design(trial.raw),
         who_can_join=who_can_join(trial),
+        record_copy=RecordCopy.of(trial.raw),
         team=study_team(trial, has_contact_form=contact is not None),
         description_repeats=repeats_eligibility(trial.detailed_description, trial.eligibility_criteria),
         description_parts=split_long_markdown(trial.detailed_description, DESCRIPTION_LEAD_WORDS),

@@ -28,8 +28,14 @@ def _age_words(value: float, unit: str, *, with_unit: bool = True) -> str:
     return forms[unit]
 
 
-def age_range(minimum: str | None, maximum: str | None) -> str:
-    """ "18 to 65 years", "18 years and older", "Up to 17 years", "Any age"."""
+def age_range(minimum: str | None, maximum: str | None, *, given: bool) -> str:
+    """ "18 to 65 years", "18 years and older", "Up to 17 years", "Any age".
+
+    `given` says whether the record has its eligibility module: with it, a missing limit is the registry's "no
+    limit"; without it (a partial copy of the record) the ages are not known, and nothing is made up.
+    """
+    if not given:
+        return gettext("Not given in this copy of the record")
     try:
         low, high = parse_age(minimum), parse_age(maximum)
     except AgeError:
@@ -75,8 +81,10 @@ def short_list(names: Sequence[str], limit: int = 3) -> str:
 
 def who_can_join(trial: Trial) -> str:
     """Ages, sex and healthy volunteers in one line, as the eligibility section states them."""
+    if not trial.eligibility_given:
+        return gettext("Not given in this copy of the record.")
     parts = [
-        gettext("Ages: %(ages)s", ages=age_range(trial.minimum_age_text, trial.maximum_age_text)),
+        gettext("Ages: %(ages)s", ages=age_range(trial.minimum_age_text, trial.maximum_age_text, given=True)),
         gettext("Sex: %(sex)s", sex=sex_label(trial.sex)),
     ]
     if trial.healthy_volunteers is True:

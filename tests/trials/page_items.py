@@ -61,3 +61,26 @@ def record_names(protocol: dict[str, Any], module: str, key: str, field: str) ->
     """The names a record gives, as a reader should see them (character references decoded once)."""
     items = (protocol.get(module) or {}).get(key) or []
     return [squash(decode_entities(item[field])) for item in items if isinstance(item, dict) and item.get(field)]
+
+
+# What a page says when the record gives nothing for a fact, read as the record saying it: each with the module
+# (and field) whose absence makes it a claim the record never made. An eligibility module without an age limit
+# means "no limit" (the registry's N/A), so "Any age" is true there; with no eligibility module it is not.
+_SEX_ALL_RE = re.compile(r"\bSex:? All\b")
+
+
+def stated_defaults(text: str, protocol: dict[str, Any]) -> list[str]:
+    """The defaults a page's visible text (squashed) states that the record never gave, by name."""
+    eligibility = protocol.get("eligibilityModule")
+    claims = []
+    if eligibility is None and "Any age" in text:
+        claims.append("any age")
+    if not (eligibility or {}).get("sex") and _SEX_ALL_RE.search(text):
+        claims.append("sex all")
+    if eligibility is None and "has not listed eligibility criteria" in text:
+        claims.append("no criteria")
+    if protocol.get("descriptionModule") is None and "has not given a summary" in text:
+        claims.append("no summary")
+    if protocol.get("contactsLocationsModule") is None and "No study locations are listed yet" in text:
+        claims.append("no locations")
+    return claims

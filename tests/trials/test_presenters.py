@@ -39,7 +39,13 @@ def test_phase_labels(app_ctx, phases: list[str] | None, label: str | None) -> N
 )
 def test_age_ranges_in_plain_words(app_ctx, minimum: str | None, maximum: str | None, words: str) -> None:  # type: ignore[no-untyped-def]
     with app_ctx.test_request_context():
-        assert age_range(minimum, maximum) == words
+        assert age_range(minimum, maximum, given=True) == words
+
+
+def test_ages_of_a_record_without_its_eligibility_module_are_not_given(app_ctx) -> None:  # type: ignore[no-untyped-def]
+    """No limits in a copy without the module are unknown ages, not "Any age"."""
+    with app_ctx.test_request_context():
+        assert age_range(None, None, given=False) == "Not given in this copy of the record"
 
 
 def test_status_and_sex_labels(app_ctx) -> None:  # type: ignore[no-untyped-def]
@@ -48,7 +54,8 @@ def test_status_and_sex_labels(app_ctx) -> None:  # type: ignore[no-untyped-def]
         assert status_label("NOT_YET_RECRUITING") == "Not yet recruiting"
         assert status_label("SOMETHING_NEW") == "Something new"
         assert sex_label("FEMALE") == "Female"
-        assert sex_label(None) == "All"
+        assert sex_label("ALL") == "All"
+        assert sex_label(None) == "Not given in this copy of the record"
 
 
 def test_dates_keep_their_precision(app_ctx) -> None:  # type: ignore[no-untyped-def]
