@@ -190,7 +190,7 @@ def count_freshness(counts: Counts, text: str, html: str, trial_open: bool) -> N
     flagged = "This study’s status may be out of date" in text
     counts.add(f"{'open' if trial_open else 'closed'} trials: flagged as maybe out of date", flagged)
     counts.add(f"{'open' if trial_open else 'closed'} trials", True)
-    notice = "This study is not looking for new participants" in text
+    notice = "status-notice--closed" in html
     counts.add(f"{'open' if trial_open else 'closed'} trials: not-open notice", notice)
     counts.add("closed trials: notice links to a search", notice and 'class="closed-notice__search"' in html)
 
