@@ -14,8 +14,13 @@ age" or "Sex: All" with no eligibility module (or no sex in it), "has not listed
 eligibility module, "has not given a summary" with no description module, "No study locations are listed yet" with
 no contacts and locations module; and the pages with the notice "This copy of the record is incomplete".
 
-Also counts pages with groups, design facts, a study-team section and the central contacts shown. It is a
-report: exit 0 whatever the counts, non-zero only when the import or a page fails.
+Also counts pages with groups, design facts, a study-team section and the central contacts shown, and the sites
+listed under the wrong status: a site whose record gives no status listed under "Not recruiting" with no badge, and
+a site of a trial that is not open (overall status not in OPEN_STATUSES) listed or badged as "Recruiting", or
+counted in a "N are recruiting" line. Then the freshness facts: pages that show the last update and the last
+verification, the not-open notice with its search link, and the "may be out of date" flag (which depends on the
+day the bench runs; the date is printed). It is a report: exit 0 whatever the counts, non-zero only when the import
+or a page fails.
 
     .venv/bin/python bench/page_truth.py
 """
@@ -23,15 +28,29 @@ report: exit 0 whatever the counts, non-zero only when the import or a page fail
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 from benchlib import CTGOV_BULK_DIR, CTGOV_DIR, BenchError, machine_line, print_table, random_secret, sqlite_url
 
-# Shared with the tests (benchlib adds the repo).
-from tests.trials.page_items import ItemNames, record_names, squash, stated_defaults
+from tests.trials.page_items import (  # shared with the tests (benchlib adds the repo)
+    ItemNames,
+    record_names,
+    site_listings,
+    squash,
+    stated_defaults,
+)
+
+# ClinicalTrials.gov's statuses in which a study may take people on, as in portal.vocabulary.OPEN_STATUSES (spelled
+# out here so that the bench measures the commit before them the same way).
+OPEN_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING")
+RECRUITING_LABEL = "Recruiting"
+# "3 are recruiting." in the locations summary, "2 sites, 1 recruiting" in a country's summary.
+_RECRUITING_CLAIM_RE = re.compile(r"(\d[\d,]*) (?:is|are) recruiting|, (\d[\d,]*) recruiting<")
 
 
 class PageReader(ItemNames):
@@ -86,7 +105,7 @@ def measure() -> tuple[Counts, int, float]:
     from portal.ctgov.importer import import_records
     from portal.ctgov.sources import read_sources
     from portal.extensions import db
-    from portal.models import Trial
+    from portal.models import Site, Trial
 
     counts = Counts()
     with tempfile.TemporaryDirectory(prefix="page-truth-") as tmp:
@@ -106,16 +125,22 @@ def measure() -> tuple[Counts, int, float]:
                 summary = import_records(db.session, read_sources([CTGOV_DIR, CTGOV_BULK_DIR]))
             finally:
                 logging.disable(logging.NOTSET)
-            trials = db.session.execute(select(Trial.nct_id, Trial.raw).order_by(Trial.nct_id)).all()
+            trials = db.session.execute(
+                select(Trial.nct_id, Trial.raw, Trial.overall_status).order_by(Trial.nct_id)
+            ).all()
+            site_statuses: dict[str, list[str | None]] = {}
+            for nct_id, status in db.session.execute(select(Trial.nct_id, Site.status).join(Site.trial)).tuples():
+                site_statuses.setdefault(nct_id, []).append(status)
             db.session.remove()
         client = app.test_client()
         started = time.perf_counter()
-        for nct_id, raw in trials:
+        for nct_id, raw, overall_status in trials:
             response = client.get(f"/trials/{nct_id}")
             if response.status_code != 200:
                 raise BenchError(f"/trials/{nct_id} answered {response.status_code}")
+            html = response.get_data(as_text=True)
             page = PageReader()
-            page.feed(response.get_data(as_text=True))
+            page.feed(html)
             text = squash(" ".join(page.text))
             protocol = raw.get("protocolSection") or {}
             interventions = record_names(protocol, "armsInterventionsModule", "interventions", "name")
@@ -143,10 +168,49 @@ def measure() -> tuple[Counts, int, float]:
             absent = [name for name in NOTICED_MODULES if protocol.get(name) is None]
             counts.add("records missing a module", bool(absent))
             counts.add("incomplete notice", "This copy of the record is incomplete" in text)
+            count_sites(counts, html, overall_status in OPEN_STATUSES, site_statuses.get(nct_id, []))
+            count_freshness(counts, text, html, overall_status in OPEN_STATUSES)
         seconds = time.perf_counter() - started
     if summary.failed and summary.created + summary.updated == 0:
         raise BenchError(f"the import failed: {summary.errors[:3]}")
     return counts, len(trials), seconds
+
+
+def count_sites(counts: Counts, html: str, trial_open: bool, statuses: list[str | None]) -> None:
+    """Each site as listed on the page, against the statuses of the trial's site rows."""
+    listed = site_listings(html)
+    counts.add("sites", len(statuses))
+    counts.add("sites listed", len(listed))
+    counts.add("sites without a status", sum(1 for status in statuses if status is None))
+    counts.add("no status: under Not recruiting", sum(1 for s in listed if s.label == "Not recruiting" and not s.badge))
+    counts.add("no status: shown as not given", sum(1 for s in listed if "Status not given" in (s.label, s.badge)))
+    recruiting = sum(1 for status in statuses if status == "RECRUITING")
+    shown_recruiting = sum(1 for s in listed if RECRUITING_LABEL in (s.label, s.badge))
+    start = html.find('id="locations"')
+    claims = [int((a or b).replace(",", "")) for a, b in _RECRUITING_CLAIM_RE.findall(html[start:])]
+    if trial_open:
+        counts.add("open trials: recruiting sites", recruiting)
+        counts.add("open trials: recruiting sites shown as recruiting", shown_recruiting)
+    else:
+        counts.add("closed trials: recruiting sites", recruiting)
+        counts.add("closed trials: sites shown as recruiting", shown_recruiting)
+        counts.add("closed trials: pages counting recruiting", any(claims))
+        counts.add("closed trials: sites dated", sum(1 for s in listed if _dated(s.label)))
+
+
+def _dated(label: str) -> bool:
+    return label.startswith("Listed as recruiting when the record was last updated")
+
+
+def count_freshness(counts: Counts, text: str, html: str, trial_open: bool) -> None:
+    counts.add("pages: last update on ClinicalTrials.gov shown", "Last updated on ClinicalTrials.gov" in text)
+    counts.add("pages: status last verified shown", "Status last verified" in text)
+    flagged = "This study’s status may be out of date" in text
+    counts.add(f"{'open' if trial_open else 'closed'} trials: flagged as maybe out of date", flagged)
+    counts.add(f"{'open' if trial_open else 'closed'} trials", True)
+    notice = "status-notice--closed" in html
+    counts.add(f"{'open' if trial_open else 'closed'} trials: not-open notice", notice)
+    counts.add("closed trials: notice links to a search", notice and 'class="closed-notice__search"' in html)
 
 
 def main() -> int:
@@ -186,6 +250,37 @@ def main() -> int:
         ["pages with the incomplete-record notice", f"{counts['incomplete notice']:,}"],
     ]
     print_table(defaults, ["pages", "count"])
+    print()
+    wrong = counts["no status: under Not recruiting"] + counts["closed trials: sites shown as recruiting"]
+    sites = [
+        ["sites (site rows of all trials)", counts["sites"]],
+        ["sites listed on the pages", counts["sites listed"]],
+        ["sites whose record gives no status", counts["sites without a status"]],
+        ["  listed under Not recruiting, no badge", counts["no status: under Not recruiting"]],
+        ["  shown as Status not given", counts["no status: shown as not given"]],
+        ["sites listed as recruiting by a trial that is not open", counts["closed trials: recruiting sites"]],
+        ["  shown as recruiting", counts["closed trials: sites shown as recruiting"]],
+        ["  dated: listed as recruiting when last updated", counts["closed trials: sites dated"]],
+        ["pages of trials not open that count recruiting sites", counts["closed trials: pages counting recruiting"]],
+        ["sites listed as recruiting by an open trial", counts["open trials: recruiting sites"]],
+        ["  shown as recruiting", counts["open trials: recruiting sites shown as recruiting"]],
+        ["sites listed under the wrong status", wrong],
+    ]
+    print_table([[label, f"{value:,}"] for label, value in sites], ["sites", "count"])
+    print()
+    print(f"Freshness, as of {date.today().isoformat()} (the flag depends on the day):")
+    fresh = [
+        ["pages: last update on ClinicalTrials.gov shown", counts["pages: last update on ClinicalTrials.gov shown"]],
+        ["pages: status last verified shown", counts["pages: status last verified shown"]],
+        ["open trials", counts["open trials"]],
+        ["  flagged: status may be out of date", counts["open trials: flagged as maybe out of date"]],
+        ["  with the not-open notice (should be 0)", counts["open trials: not-open notice"]],
+        ["trials not open", counts["closed trials"]],
+        ["  with the not-open notice", counts["closed trials: not-open notice"]],
+        ["  notice with a search link", counts["closed trials: notice links to a search"]],
+        ["  flagged: status may be out of date (should be 0)", counts["closed trials: flagged as maybe out of date"]],
+    ]
+    print_table([[label, f"{value:,}"] for label, value in fresh], ["pages", "count"])
     return 0
 
 

@@ -15,6 +15,12 @@ RECRUITING = "RECRUITING"
 NOT_YET_RECRUITING = "NOT_YET_RECRUITING"
 # Statuses in which a study may still take people on: searches, alerts and the contact form open only for these.
 OPEN_STATUSES = (RECRUITING, NOT_YET_RECRUITING)
+# Not open: only people the study team invites can join.
+ENROLLING_BY_INVITATION = "ENROLLING_BY_INVITATION"
+# An expanded access record's status: the treatment may be had outside a study.
+EXPANDED_ACCESS_AVAILABLE = "AVAILABLE"
+# A date that has happened, as against an ESTIMATED one (date structs and enrollment counts).
+ACTUAL = "ACTUAL"
 # ClinicalTrials.gov's phase codes. SearchFacts keeps a trial's phases as the bits of phase_mask, in this order.
 PHASES = ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA")
 ALL_SEXES = "ALL"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from portal.extensions import db
 from portal.models import Base
@@ -40,3 +42,35 @@ def test_every_constraint_has_a_name(app: Flask) -> None:
                 assert unique["name"], f"unnamed unique constraint on {table.name}"
             for index in inspector.get_indexes(table.name):
                 assert index["name"], f"unnamed index on {table.name}"
+
+
+def test_the_freshness_dates_come_from_the_stored_records_and_a_downgrade_keeps_every_trial(
+    app: Flask, import_demo: Callable[..., object]
+) -> None:
+    """Trials imported before revision 7e21e4ee0039 get their status and primary completion dates without a
+    re-import, and going back drops only those columns (a table copy on SQLite would cascade-delete the sites)."""
+    import_demo("NCT04600544", "NCT01213277")  # verified 2023-10, actual 2022-10-19; verified 2010-09, 2011-05
+
+    def state() -> tuple[set[tuple[str, str | None, str | None, str | None]], int]:
+        trials = db.session.execute(
+            text(
+                "SELECT nct_id, status_verified_date, primary_completion_date, primary_completion_date_type FROM trials"
+            )
+        ).tuples()
+        sites = db.session.scalar(text("SELECT count(*) FROM sites"))
+        db.session.remove()
+        return set(trials), sites or 0
+
+    with app.app_context():
+        before = state()
+        downgrade(revision="7e21e4ee0039-1")
+        assert db.session.scalar(text("SELECT count(*) FROM sites")) == before[1]
+        db.session.remove()
+        upgrade()
+        after = state()
+    assert before == after
+    assert before[0] == {
+        ("NCT04600544", "2023-10", "2022-10-19", "ACTUAL"),
+        ("NCT01213277", "2010-09", "2011-05", None),
+    }
+    assert before[1] == 3

@@ -271,6 +271,7 @@ def normalise_study(study: Any, digest: str | None = None) -> TrialData:
     contacts_module = protocol.module("contactsLocationsModule")
     start = status.module("startDateStruct")
     completion = status.module("completionDateStruct")
+    primary_completion = status.module("primaryCompletionDateStruct")
     enrollment = design.module("enrollmentInfo")
     min_minutes, min_text = _age(eligibility, "minimumAge")
     max_minutes, max_text = _age(eligibility, "maximumAge")
@@ -302,6 +303,9 @@ def normalise_study(study: Any, digest: str | None = None) -> TrialData:
         "start_date_type": start.text("type"),
         "completion_date": completion.partial_date("date"),
         "completion_date_type": completion.text("type"),
+        "primary_completion_date": primary_completion.partial_date("date"),
+        "primary_completion_date_type": primary_completion.text("type"),
+        "status_verified_date": status.partial_date("statusVerifiedDate"),
         "first_posted_on": status.module("studyFirstPostDateStruct").full_date("date"),
         "last_update_posted_on": status.module("lastUpdatePostDateStruct").full_date("date"),
         "enrollment_count": int(enrollment_count) if enrollment_count is not None else None,

@@ -59,6 +59,11 @@ class Trial(TimestampMixin, Base):
     start_date_type: Mapped[str | None] = mapped_column(String(10))
     completion_date: Mapped[str | None] = mapped_column(String(10))
     completion_date_type: Mapped[str | None] = mapped_column(String(10))
+    # When the study expects to (ESTIMATED) or did (ACTUAL) collect the data for its main results, and the month
+    # the study team last confirmed the status: an open trial past either may no longer be looking for people.
+    primary_completion_date: Mapped[str | None] = mapped_column(String(10))
+    primary_completion_date_type: Mapped[str | None] = mapped_column(String(10))
+    status_verified_date: Mapped[str | None] = mapped_column(String(10))
     first_posted_on: Mapped[date | None] = mapped_column(Date)
     last_update_posted_on: Mapped[date | None] = mapped_column(Date, index=True)
     enrollment_count: Mapped[int | None] = mapped_column(Integer)

@@ -9,6 +9,7 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy import text as sql_text
@@ -23,7 +24,7 @@ from portal.search.params import SearchQuery, parse_search_args
 from portal.search.querytext import StemMatcher
 from portal.search.reasons import match_reasons
 from portal.search.suggest import did_you_mean, relax_filter
-from portal.vocabulary import RECRUITING
+from portal.vocabulary import OPEN_STATUSES, RECRUITING
 
 SEARCH_WORK_MEM = "32MB"
 
@@ -54,7 +55,16 @@ class SearchHit:
     eligibility_given: bool
     minimum_age_text: str | None
     maximum_age_text: str | None
+    # How fresh the status is (trial columns, so a page of hits never reads the deferred record).
+    last_update_posted_on: date | None = None
+    status_verified_date: str | None = None
+    primary_completion_date: str | None = None
+    primary_completion_date_type: str | None = None
     nearest: NearestSite | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.overall_status in OPEN_STATUSES
 
 
 @dataclass
@@ -136,6 +146,10 @@ def _hits(session: Session, query: SearchQuery, text: TextMatch | None, ids: lis
             eligibility_given=t.eligibility_given,
             minimum_age_text=t.minimum_age_text,
             maximum_age_text=t.maximum_age_text,
+            last_update_posted_on=t.last_update_posted_on,
+            status_verified_date=t.status_verified_date,
+            primary_completion_date=t.primary_completion_date,
+            primary_completion_date_type=t.primary_completion_date_type,
             nearest=nearest.get(t.id),
         )
         for t in trials

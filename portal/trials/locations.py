@@ -1,27 +1,51 @@
-"""Group a trial's sites by country, then by state (or city where there is no state)."""
+"""Group a trial's sites by country, then by state (or city where there is no state), each under its status."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask_babel import gettext
 
 from portal.models import Site
-from portal.vocabulary import RECRUITING
+from portal.trials.presenters import partial_date
+from portal.vocabulary import NOT_YET_RECRUITING, RECRUITING
 
 # Up to this many sites, every group is shown open; beyond it groups start collapsed.
 OPEN_GROUPS_UP_TO = 12
+
+# The lists of a region, in this order. A trial that is not open has no "recruiting" list: a site its record lists
+# as recruiting (or not yet recruiting) is dated instead, since nobody has said so since the last update.
+RECRUITING_NOW = "recruiting"
+WAS_RECRUITING = "was-recruiting"
+WAS_NOT_YET_RECRUITING = "was-not-yet-recruiting"
+NOT_RECRUITING = "not-recruiting"
+STATUS_NOT_GIVEN = "not-given"
+LIST_ORDER = (RECRUITING_NOW, WAS_RECRUITING, WAS_NOT_YET_RECRUITING, NOT_RECRUITING, STATUS_NOT_GIVEN)
+
+
+@dataclass
+class SiteList:
+    kind: str
+    label: str
+    sites: list[Site]
+
+    @property
+    def badges(self) -> bool:
+        """Only "Not recruiting" holds sites of several statuses, so only its sites show their own."""
+        return self.kind == NOT_RECRUITING
 
 
 @dataclass
 class RegionGroup:
     name: str
     sites: list[Site] = field(default_factory=list)
+    site_lists: list[SiteList] = field(default_factory=list)
 
     @property
     def recruiting(self) -> int:
-        return sum(1 for site in self.sites if site.status == RECRUITING)
+        return sum(len(group.sites) for group in self.site_lists if group.kind == RECRUITING_NOW)
 
 
 @dataclass
@@ -42,7 +66,41 @@ def _sort_key(text: str) -> str:
     return text.casefold()
 
 
-def group_sites(sites: Iterable[Site]) -> list[CountryGroup]:
+def _list_kind(status: str | None, trial_open: bool) -> str:
+    if status is None:
+        return STATUS_NOT_GIVEN
+    if status == RECRUITING:
+        return RECRUITING_NOW if trial_open else WAS_RECRUITING
+    if status == NOT_YET_RECRUITING and not trial_open:
+        return WAS_NOT_YET_RECRUITING
+    return NOT_RECRUITING
+
+
+def list_labels(last_updated: date | None) -> dict[str, str]:
+    """The label above each list; the dated ones say when the record last said so."""
+    updated = partial_date(last_updated)
+    if updated:
+        was_recruiting = gettext("Listed as recruiting when the record was last updated on %(date)s", date=updated)
+        was_not_yet = gettext("Listed as not yet recruiting when the record was last updated on %(date)s", date=updated)
+    else:
+        was_recruiting = gettext("Listed as recruiting in an earlier update of the record")
+        was_not_yet = gettext("Listed as not yet recruiting in an earlier update of the record")
+    return {
+        RECRUITING_NOW: gettext("Recruiting"),
+        WAS_RECRUITING: was_recruiting,
+        WAS_NOT_YET_RECRUITING: was_not_yet,
+        NOT_RECRUITING: gettext("Not recruiting"),
+        STATUS_NOT_GIVEN: gettext("Status not given"),
+    }
+
+
+def group_sites(sites: Iterable[Site], *, trial_open: bool, last_updated: date | None) -> list[CountryGroup]:
+    """The sites by country and region; within a region, one list per status kind, in LIST_ORDER.
+
+    `trial_open`: the trial's overall status is one of OPEN_STATUSES. When it is not, no site is recruiting now,
+    whatever the record last said of it.
+    """
+    labels = list_labels(last_updated)
     by_country: dict[str, dict[str, RegionGroup]] = {}
     for site in sites:
         country = site.country or gettext("Country not given")
@@ -54,5 +112,9 @@ def group_sites(sites: Iterable[Site]) -> list[CountryGroup]:
         regions = sorted(by_country[country].values(), key=lambda r: _sort_key(r.name))
         for region in regions:
             region.sites.sort(key=lambda s: (_sort_key(s.city or ""), _sort_key(s.facility or "")))
+            by_kind: dict[str, list[Site]] = {}
+            for site in region.sites:
+                by_kind.setdefault(_list_kind(site.status, trial_open), []).append(site)
+            region.site_lists = [SiteList(kind, labels[kind], by_kind[kind]) for kind in LIST_ORDER if kind in by_kind]
         groups.append(CountryGroup(country, regions))
     return groups

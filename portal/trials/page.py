@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, render_template, url_for
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import Dialect, text
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 
 from portal.cache import FragmentCache
 from portal.ctgov.criteria import parse_criteria
 from portal.faqs.services import general_faqs, trial_faqs
 from portal.models import Trial
+from portal.search.links import query_url
+from portal.search.params import parse_search_args
 from portal.text import shorten, split_long_markdown, to_plain_text
+from portal.trials import freshness
+from portal.trials.freshness import NotOpenNotice, not_open_notice, stale_reasons, stale_status_warning
 from portal.trials.locations import OPEN_GROUPS_UP_TO, group_sites
 from portal.trials.presenters import who_can_join
 from portal.trials.record_copy import RecordCopy
@@ -26,7 +32,7 @@ from portal.trials.structured_data import medical_trial
 from portal.trials.study_design import study_design
 from portal.trials.team import study_team
 from portal.urls import external_url
-from portal.vocabulary import RECRUITING, phase_label, status_css, status_label
+from portal.vocabulary import OPEN_STATUSES, phase_label, status_css, status_label
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
 META_DESCRIPTION_LENGTH = 160
@@ -63,7 +69,8 @@ _PAGE_VERSION_SQL = text(
     """
     SELECT t.id, t.content_hash, t.updated_at,
            (SELECT count(*) FROM faqs f WHERE f.trial_id IS NULL OR f.trial_id = t.id),
-           (SELECT max(f.updated_at) FROM faqs f WHERE f.trial_id IS NULL OR f.trial_id = t.id)
+           (SELECT max(f.updated_at) FROM faqs f WHERE f.trial_id IS NULL OR f.trial_id = t.id),
+           t.overall_status, t.status_verified_date, t.primary_completion_date
     FROM trials t
     WHERE t.nct_id = :nct_id AND NOT t.hidden
     """
@@ -76,8 +83,9 @@ def _page_version_driver_sql(dialect: Dialect) -> str:
     return str(_PAGE_VERSION_SQL.compile(dialect=dialect))
 
 
-def page_version(session: Session, nct_id: str) -> tuple[Hashable, ...] | None:
-    """What the page depends on: the trial's version and its FAQs' version. None when there is no such trial."""
+def page_version(session: Session, nct_id: str, today: date) -> tuple[Hashable, ...] | None:
+    """What the page depends on: the trial's version, its FAQs' version, and why its status may be out of date
+    on `today` (see cached_trial_page). None when there is no such trial."""
     engine = session.get_bind()
     sql = _page_version_driver_sql(engine.dialect)
     params: dict[str, str] | tuple[str] = (
@@ -86,7 +94,10 @@ def page_version(session: Session, nct_id: str) -> tuple[Hashable, ...] | None:
     # Straight to the driver on a pooled connection: on a cached page this query is most of the work.
     with engine.connect() as conn:
         row = conn.exec_driver_sql(sql, params).first()
-    return None if row is None else tuple(str(value) for value in row)
+    if row is None:
+        return None
+    *version, status, verified, primary_completion = row
+    return (*(str(value) for value in version), stale_reasons(status, verified, primary_completion, today))
 
 
 # A feature that adds a section to every trial page (the contact form) registers a function that gives the
@@ -112,16 +123,44 @@ def acronym_to_show(trial: Trial) -> str | None:
     return None if re.search(rf"(?<!\w){re.escape(acronym)}(?!\w)", trial.brief_title) else acronym
 
 
-def render_trial_page(session: Session, trial: Trial, contact: Any) -> str:
-    """The page; `contact` is the contact section's state from the contact feature, or None for no form."""
+def open_trials_search_url(condition: str | None) -> str:
+    """The search page for open trials of a condition: the search's own default status filter, no place (the page
+    knows none; the search lets the patient add one). A condition the search would refuse is left out."""
+    base = url_for("trials.index")
+    query, errors = parse_search_args(MultiDict({"q": condition or ""}))
+    return base if errors else query_url(base, query)
+
+
+def closed_trial_notice(trial: Trial) -> NotOpenNotice | None:
+    """The notice at the top of a trial that is not open, with a search for open trials of its first condition."""
+    if trial.overall_status in OPEN_STATUSES:
+        return None
+    condition = trial.condition_names[0] if trial.conditions else None
+    return not_open_notice(trial.overall_status, condition, open_trials_search_url(condition))
+
+
+def render_trial_page(session: Session, trial: Trial, contact: Any, today: date | None = None) -> str:
+    """The page; `contact` is the contact section's state from the contact feature, or None for no form. `today`
+    (by default freshness.today()) decides whether the status may be out of date."""
     nct_id = trial.nct_id
     canonical_url = external_url("trials.detail", nct_id=nct_id)
     sites = list(trial.sites)
     statuses = {site.status for site in sites if site.status}
     summary = to_plain_text(trial.brief_summary) or trial.brief_title
+    trial_open = trial.overall_status in OPEN_STATUSES
+    location_groups = group_sites(sites, trial_open=trial_open, last_updated=trial.last_update_posted_on)
     return render_template(
         "trials/detail.html",
         trial=trial,
+        trial_open=trial_open,
+        status_warning=stale_status_warning(
+            trial.overall_status,
+            trial.status_verified_date,
+            trial.primary_completion_date,
+            trial.primary_completion_date_type,
+            today or freshness.today(),
+        ),
+        closed_notice=closed_trial_notice(trial),
         acronym=acronym_to_show(trial),
         contact=contact,
         canonical_url=canonical_url,
@@ -134,9 +173,9 @@ def render_trial_page(session: Session, trial: Trial, contact: Any) -> str:
         team=study_team(trial, has_contact_form=contact is not None),
         description_repeats=repeats_eligibility(trial.detailed_description, trial.eligibility_criteria),
         description_parts=split_long_markdown(trial.detailed_description, DESCRIPTION_LEAD_WORDS),
-        location_groups=group_sites(sites),
+        location_groups=location_groups,
         site_count=len(sites),
-        recruiting_count=sum(1 for s in sites if s.status == RECRUITING),
+        recruiting_count=sum(country.recruiting for country in location_groups),
         groups_open=len(sites) <= OPEN_GROUPS_UP_TO,
         # Looked up once here rather than once per site: a trial can have 1,000+ sites.
         site_badges={code: (status_css(code), status_label(code)) for code in statuses},
@@ -150,8 +189,14 @@ def cached_trial_page(session: Session, nct_id: str) -> bytes | None:
 
     The only per-visitor part is the contact form's CSRF token: the cached page is kept in two pieces
     around it, and each response joins them with this visitor's token.
+
+    The only part that depends on the day is the "status may be out of date" flag. The key holds the flag's
+    reasons as of today (from the same cheap version query), not today's date: a page is rendered again on the day
+    its answer changes (an open trial passes 12 months since its status was verified, or its primary completion
+    date), never kept with a stale answer, and not rendered again every day for nothing.
     """
-    version = page_version(session, nct_id)
+    today = freshness.today()
+    version = page_version(session, nct_id, today)
     if version is None:
         return None
     key = (nct_id, version, str(get_locale()))
@@ -161,7 +206,7 @@ def cached_trial_page(session: Session, nct_id: str) -> bytes | None:
         trial = get_trial(session, nct_id)
         if trial is None:
             raise LookupError(nct_id)
-        html = render_trial_page(session, trial, default_contact_section(trial, CSRF_MARKER))
+        html = render_trial_page(session, trial, default_contact_section(trial, CSRF_MARKER), today)
         return tuple(part.encode("utf-8") for part in html.split(CSRF_MARKER))
 
     parts = cache.get_or_render(key, render)

@@ -10,7 +10,8 @@ from werkzeug.wrappers import Response
 from portal.ctgov.record import NCT_ID_RE
 from portal.extensions import db
 from portal.search.links import blank_facets, search_links
-from portal.search.service import parse_search_args, search_trials
+from portal.search.service import SearchHit, parse_search_args, search_trials
+from portal.trials import freshness
 from portal.trials.page import cached_trial_page
 
 bp = Blueprint("trials", __name__)
@@ -33,8 +34,27 @@ def index() -> Response | tuple[str, int]:
         results=results,
         links=search_links(query, results, url_for("trials.index")),
         blank_facets=blank_facets() if errors else {},
+        status_warnings=status_warnings(results.hits) if results else {},
     )
     return html, 400 if errors else 200
+
+
+def status_warnings(hits: list[SearchHit]) -> dict[str, str]:
+    """The "status may be out of date" sentence of each hit that has one, by NCT ID (computed per request, so it
+    follows the calendar; search pages are not cached)."""
+    today = freshness.today()
+    warnings = {}
+    for hit in hits:
+        warning = freshness.stale_status_warning(
+            hit.overall_status,
+            hit.status_verified_date,
+            hit.primary_completion_date,
+            hit.primary_completion_date_type,
+            today,
+        )
+        if warning:
+            warnings[hit.nct_id] = warning
+    return warnings
 
 
 @bp.get("/trials/<nct_id>")

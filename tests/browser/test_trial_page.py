@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 
 import pytest
 from flask import Flask
@@ -13,6 +14,7 @@ from playwright.sync_api import ConsoleMessage, Locator, Page, Request, expect
 from portal.extensions import db
 from portal.faqs.defaults import DEFAULT_FAQS
 from portal.faqs.services import seed_default_faqs
+from portal.trials import freshness
 from tests.browser.axe import assert_axe_clean
 
 MODEL_TRIAL = "NCT04012996"  # recruiting, 18 to 69 years, 5 inclusion and 11 exclusion criteria, 33 sites
@@ -235,3 +237,31 @@ def test_pages_load_nothing_from_another_origin_and_log_no_errors(
     foreign = [url for url in requests if not url.startswith(live_server + "/")]
     assert not foreign, f"requests to another origin: {foreign}"
     assert not errors, "errors in the browser console:\n" + "\n".join(errors)
+
+
+def test_a_closed_trial_says_so_first_and_an_open_one_may_be_flagged_out_of_date(
+    page: Page, live_server: str, import_demo: Callable[..., object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import_demo(OUTCOMES_TRIAL, MODEL_TRIAL)  # completed; recruiting, status verified October 2022
+    monkeypatch.setattr(freshness, "today", lambda: date(2024, 1, 15))
+
+    page.goto(f"{live_server}/trials/{MODEL_TRIAL}")
+    flag = page.locator(".trial-header .status-notice--stale")
+    expect(flag).to_contain_text(
+        "This study’s status may be out of date. The study team last confirmed it in October 2022."
+    )
+    expect(page.locator(".trial-facts")).to_contain_text("Status last verified: October 2022")
+    assert_axe_clean(page)
+
+    page.goto(f"{live_server}/trials/{OUTCOMES_TRIAL}")
+    notice = page.locator(".trial-header .status-notice--closed")
+    expect(notice).to_contain_text("This study is not looking for new participants.")
+    expect(page.locator(".trial-header .status-notice--stale")).to_have_count(0)
+    expect(page.locator("#locations .sites__label", has_text="Recruiting")).to_have_count(0)
+    assert_axe_clean(page)
+
+    notice.get_by_role("link", name="Find trials of Axial Spondyloarthritis that are looking for people").click()
+    expect(page).to_have_url(re.compile(r"/trials\?q=Axial\+Spondyloarthritis$"))
+    expect(page.locator("#search-q")).to_have_value("Axial Spondyloarthritis")
+    status = page.locator("fieldset", has=page.locator("legend", has_text="Status"))
+    expect(status.get_by_label(re.compile(r"^Recruiting"))).to_be_checked()

@@ -29,6 +29,16 @@ def test_a_full_record_maps_to_columns_sites_and_conditions() -> None:
     assert all(contact.get("role") for s in data.sites for contact in s.contacts)
 
 
+def test_the_status_verification_and_primary_completion_dates_are_kept_as_given() -> None:
+    recruiting = normalise_study(load("NCT04600544")).columns
+    assert recruiting["status_verified_date"] == "2023-10"
+    assert recruiting["primary_completion_date"] == "2022-10-19"
+    assert recruiting["primary_completion_date_type"] == "ACTUAL"
+    suspended = normalise_study(load("NCT01213277")).columns  # a month, with no actual/estimated type
+    assert (suspended["primary_completion_date"], suspended["primary_completion_date_type"]) == ("2011-05", None)
+    assert normalise_study(load("NCT00410098")).columns["primary_completion_date"] is None  # not in the record
+
+
 def test_a_record_without_locations_or_ages_is_normal() -> None:
     data = normalise_study(load("NCT04409171"))  # no contactsLocationsModule, no ages
     assert data.sites == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
@@ -84,3 +85,63 @@ def stated_defaults(text: str, protocol: dict[str, Any]) -> list[str]:
     if protocol.get("contactsLocationsModule") is None and "No study locations are listed yet" in text:
         claims.append("no locations")
     return claims
+
+
+@dataclass(frozen=True)
+class ListedSite:
+    """One study site as the locations section lists it: the label above its list, its badge, its name."""
+
+    label: str
+    badge: str | None
+    name: str
+
+
+class SiteListings(HTMLParser):
+    """The sites of a page's `<ul class="sites">` lists, each with the `sites__label` paragraph before its list."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.sites: list[ListedSite] = []
+        self._label: list[str] | None = None
+        self._current_label = ""
+        self._in_list = False
+        self._site: dict[str, list[str]] | None = None
+        self._part: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if tag == "p" and "sites__label" in classes:
+            self._label = []
+        elif tag == "ul" and "sites" in classes:
+            self._in_list = True
+        elif tag == "li" and self._in_list:
+            self._site = {"name": [], "badge": []}
+        elif self._site is not None and tag == "b":
+            self._part = "name"
+        elif self._site is not None and tag == "span" and "badge" in classes:
+            self._part = "badge"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "p" and self._label is not None:
+            self._current_label = squash("".join(self._label))
+            self._label = None
+        elif tag in {"b", "span"}:
+            self._part = None
+        elif tag == "li" and self._site is not None:
+            badge = squash("".join(self._site["badge"])) or None
+            self.sites.append(ListedSite(self._current_label, badge, squash("".join(self._site["name"]))))
+            self._site = None
+        elif tag == "ul":
+            self._in_list = False
+
+    def handle_data(self, data: str) -> None:
+        if self._label is not None:
+            self._label.append(data)
+        elif self._site is not None and self._part is not None:
+            self._site[self._part].append(data)
+
+
+def site_listings(html: str) -> list[ListedSite]:
+    parser = SiteListings()
+    parser.feed(html)
+    return parser.sites
