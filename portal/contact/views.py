@@ -23,6 +23,7 @@ from portal.contact.services import (
     site_choices,
     submit_contact_request,
 )
+from portal.contact.wording import delivery_wording
 from portal.database import unit_of_work
 from portal.edge import database_unavailable
 from portal.extensions import db, limiter
@@ -170,4 +171,6 @@ def sent(nct_id: str) -> Response | str:
     contact_request = request_for_confirmation(db.session, trial, sent_info["id"] if fresh else None)
     if contact_request is None:
         return redirect(url_for("trials.detail", nct_id=trial.nct_id))
-    return render_template("contact/sent.html", trial=trial, contact=contact_request)
+    return render_template(
+        "contact/sent.html", trial=trial, contact=contact_request, delivery=delivery_wording(contact_request)
+    )

@@ -51,10 +51,8 @@ def test_a_patient_finds_the_nearest_site_and_sends_their_details(
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Your details were sent")
     facility = nearest.rsplit(",", 1)[0]
-    expect(page.locator(".lead")).to_have_text(
-        f"We have submitted the contact information you provided to the research team at {facility}. "
-        "A copy of the message has been sent to jose@example.org."
-    )
+    expect(page.locator(".lead")).to_have_text(f"We sent your details to the study team at {facility}.")
+    expect(page.get_by_text("We are also emailing you a copy at jose@example.org.")).to_be_visible()
     expect(page.get_by_role("heading", name="Would you like to be notified about other trials?")).to_be_visible()
     assert_axe_clean(page)
     page.reload()  # a refresh shows the page again and sends nothing more

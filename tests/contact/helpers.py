@@ -35,6 +35,13 @@ def page_form(client: FlaskClient, nct_id: str = TRIAL) -> tuple[str, str, str]:
     return html, token, site.group(1)
 
 
+def chosen_site(html: str) -> str | None:
+    """The label of the option the site select starts on; None for "Choose a study site" (or no form)."""
+    selected = re.search(r'<select id="site".*?</select>', html, re.S)
+    option = selected and re.search(r'<option value="(\d*)" selected>([^<]+)</option>', selected.group(0))
+    return option.group(2) if option and option.group(1) else None
+
+
 def post_contact(client: FlaskClient, nct_id: str = TRIAL, **fields: str | None) -> TestResponse:
     _html, token, site = page_form(client, nct_id)
     data = {**VALID, "csrf_token": token, "site": site, **fields}

@@ -59,15 +59,14 @@ def test_a_valid_request_is_stored_then_confirmed(app: Flask, client: FlaskClien
         assert request.language == "es"
         assert request.status == "new"
         assert request.consent_at is not None and request.consent_version
+        assert request.recipient_kind == "site_contact"
         facility, email = request.facility_name, request.email
         kinds = sorted(db.session.scalars(select(OutboxEmail.kind)))
     assert kinds == ["contact_patient", "contact_site"]
 
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert (
-        f"We have submitted the contact information you provided to the research team at {facility}. "
-        f"A copy of the message has been sent to {email}." in page.replace("&#39;", "'")
-    )
+    page = client.get(response.headers["Location"]).get_data(as_text=True).replace("&#39;", "'")
+    assert f"We sent your details to the study team at {facility}." in page
+    assert f"We are also emailing you a copy at {email}." in page
     assert "{{" not in page and "What happens next" in page
     assert "Would you like to be notified about other trials?" in page
 
@@ -91,7 +90,7 @@ def test_the_same_person_again_within_a_day_creates_no_second_request(app: Flask
     second = post_contact(client, email="JOSE.MULLER@example.org")
     assert first.status_code == second.status_code == 302
     assert counts(app) == (1, 2)
-    assert "We have submitted" in client.get(second.headers["Location"]).get_data(as_text=True)
+    assert "We sent your details to the study team at" in client.get(second.headers["Location"]).get_data(as_text=True)
 
 
 def test_a_correction_within_a_day_is_a_new_request(app: Flask, client: FlaskClient) -> None:
