@@ -26,11 +26,15 @@ VALID = {
 }
 
 
+# A site a patient can choose: a recruiting one (sites that are not recruiting are listed without a value).
+SITE_OPTION_RE = re.compile(r'<option value="(\d+)"(?: selected)?>([^<]+)</option>')
+
+
 def page_form(client: FlaskClient, nct_id: str = TRIAL) -> tuple[str, str, str]:
-    """(html, csrf token, the preselected site id) of a trial page."""
+    """(html, csrf token, the first recruiting site's id) of a trial page, as a patient picking from the list would."""
     html = client.get(f"/trials/{nct_id}").get_data(as_text=True)
     token = find_csrf_token(html)
-    site = re.search(r'<option value="(\d+)" selected', html)
+    site = SITE_OPTION_RE.search(html)
     assert token and site, "the trial page has no contact form"
     return html, token, site.group(1)
 
