@@ -5,8 +5,8 @@ sites, recruiting) through the flask CLI, starts a slow SMTP catcher in this pro
 port; it waits --smtp-delay seconds, default 2, before accepting each message) and `gunicorn -w 2 wsgi:app` with
 OUTBOX_DELIVERY=thread (each web worker sends the outbox in a background thread) and RATELIMIT_ENABLED=false.
 Then it sends --count contact requests (default 200), --concurrency at a time (default 1), each from a fresh
-client session with a distinct email: GET the trial page for the CSRF token, session cookie and preselected site,
-then POST /trials/NCT04012996/contact. Only the POST is timed, until its 302 response (headers) arrives.
+client session with a distinct email: GET the trial page for the CSRF token, session cookie and first recruiting
+site, then POST /trials/NCT04012996/contact. Only the POST is timed, until its 302 response (headers) arrives.
 Prints median/p95/p99/max (target: p95 < 100 ms on SQLite), then waits up to --drain-timeout seconds for the
 outbox to drain and reports how many messages the catcher received against the 2 per request expected.
 A report: exit 0 whenever it ran; 1 if some POSTs did not answer 302; 2 if something did not run.
@@ -64,7 +64,7 @@ FORM = {
     "consent": "y",
 }
 TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-SITE_RE = re.compile(r'<option value="(\d+)" selected')
+SITE_RE = re.compile(r'<option value="(\d+)"')  # the first recruiting site (closed ones have no value)
 EXCEPTION_LINE_RE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception): [^\n]*", re.MULTILINE)
 
 

@@ -36,6 +36,21 @@ class ContactPanel:
         return sum(1 for choice in self.choices if not choice.selectable) - len(self.closed_choices)
 
 
+def preselected_site(choices: list[SiteChoice]) -> str | None:
+    """The site the select starts on: the only recruiting site, or the nearest once we know where the patient is.
+
+    Otherwise none ("Choose a study site"): the first in the list would be a guess, and the request would go to it.
+    """
+    open_choices = [choice for choice in choices if choice.selectable]
+    if len(open_choices) == 1:
+        return str(open_choices[0].site.id)
+    # site_choices puts the nearest first. A distance needs the patient's place and the site's coordinates: a site
+    # without them is no nearer than any other.
+    if open_choices and open_choices[0].distance_km is not None:
+        return str(open_choices[0].site.id)
+    return None
+
+
 def default_contact_panel(trial: Trial, csrf_token: str) -> ContactPanel | None:
     """The empty form with sites in their default order; None when no site is recruiting."""
     sites = list(trial.sites)
@@ -43,4 +58,4 @@ def default_contact_panel(trial: Trial, csrf_token: str) -> ContactPanel | None:
         return None
     choices = site_choices(sites, None)
     form = ContactForm(formdata=None, meta={"csrf": False})
-    return ContactPanel(form, choices, csrf_token, selected=str(choices[0].site.id))
+    return ContactPanel(form, choices, csrf_token, selected=preselected_site(choices))

@@ -12,11 +12,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.contact.forms import CONSENT_VERSION
+from portal.contact.wording import delivery_wording
 from portal.geo import Place, great_circle_km, rounded_distance, uses_miles
 from portal.mail.outbox import add_email, delivery_key
 from portal.mail.rendering import render_email
 from portal.models import ContactRequest, Site, SiteRecipientOverride, Trial
 from portal.models.base import utcnow
+from portal.models.contact import (
+    RECIPIENT_CENTRAL_CONTACT,
+    RECIPIENT_INVESTIGATOR,
+    RECIPIENT_OVERRIDE,
+    RECIPIENT_PORTAL_TEAM,
+    RECIPIENT_SITE_CONTACT,
+)
 from portal.urls import external_url
 from portal.validation import normalised_email, parse_whole
 from portal.vocabulary import LANGUAGE_NAMES, OPEN_STATUSES, RECRUITING
@@ -83,19 +91,30 @@ def _valid_address(text: str | None) -> str | None:
         return None
 
 
-def recipients_for(session: Session, trial: Trial, site: Site) -> tuple[list[str], bool]:
-    """Who receives a request for this site, chosen by the server. The bool says a phone call is needed."""
+@dataclass(frozen=True)
+class Recipients:
+    addresses: list[str]
+    kind: str  # one of portal.models.contact's RECIPIENT_* kinds
+
+    @property
+    def needs_phone_call(self) -> bool:
+        """Nobody at the trial has an address: the portal team phones the site."""
+        return self.kind == RECIPIENT_PORTAL_TEAM
+
+
+def recipients_for(session: Session, trial: Trial, site: Site) -> Recipients:
+    """Who receives a request for this site, chosen by the server, and in what role."""
     override = session.scalar(select(SiteRecipientOverride).where(SiteRecipientOverride.site_id == site.id))
     if override and override.emails:
-        return list(override.emails), False
-    for role in ("CONTACT", "PRINCIPAL_INVESTIGATOR"):
+        return Recipients(list(override.emails), RECIPIENT_OVERRIDE)
+    for role, kind in (("CONTACT", RECIPIENT_SITE_CONTACT), ("PRINCIPAL_INVESTIGATOR", RECIPIENT_INVESTIGATOR)):
         for contact in site.contacts:
             if contact.get("role") == role and (address := _valid_address(contact.get("email"))):
-                return [address], False
+                return Recipients([address], kind)
     for contact in trial.central_contacts:
         if address := _valid_address(contact.get("email")):
-            return [address], False
-    return [current_app.config["PORTAL_TEAM_EMAIL"]], True
+            return Recipients([address], RECIPIENT_CENTRAL_CONTACT)
+    return Recipients([current_app.config["PORTAL_TEAM_EMAIL"]], RECIPIENT_PORTAL_TEAM)
 
 
 @dataclass(frozen=True)
@@ -152,7 +171,7 @@ def submit_contact_request(
     existing = recent_duplicate(session, trial, site, details, now)
     if existing is not None:
         return Submission(existing, False, [])
-    recipients, needs_call = recipients_for(session, trial, site)
+    recipients = recipients_for(session, trial, site)
     request = ContactRequest(
         public_id=secrets.token_urlsafe(16),
         trial_id=trial.id,
@@ -167,8 +186,9 @@ def submit_contact_request(
         consent_at=now,
         consent_version=CONSENT_VERSION,
         status="new",
-        recipients=recipients,
-        needs_phone_call=needs_call,
+        recipients=recipients.addresses,
+        needs_phone_call=recipients.needs_phone_call,
+        recipient_kind=recipients.kind,
         created_at=now,
         updated_at=now,
     )
@@ -183,12 +203,14 @@ def submit_contact_request(
         "request_url": external_url("site.request_page", public_id=request.public_id),
         "portal_name": current_app.config["PORTAL_NAME"],
         "portal_team_email": current_app.config["PORTAL_TEAM_EMAIL"],
-        "needs_phone_call": needs_call,
+        "needs_phone_call": recipients.needs_phone_call,
+        "recipient_kind": recipients.kind,
+        "delivery": delivery_wording(request),
     }
     to_site = add_email(
         session,
         kind="contact_site",
-        recipients=recipients,
+        recipients=recipients.addresses,
         email=render_email("contact_site", **context),
         reply_to=details.email,
         contact_request_id=request.id,

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from portal.contact.forms import ContactForm
-from portal.contact.panel import ContactPanel, default_contact_panel
+from portal.contact.panel import ContactPanel, default_contact_panel, preselected_site
 from portal.contact.services import (
     ContactError,
     PatientDetails,
@@ -23,11 +23,12 @@ from portal.contact.services import (
     site_choices,
     submit_contact_request,
 )
+from portal.contact.wording import delivery_wording
 from portal.database import unit_of_work
 from portal.edge import database_unavailable
 from portal.extensions import db, limiter
 from portal.geo import Place, country_code, resolve_place
-from portal.models import Trial
+from portal.models import Site, Trial
 from portal.trials.page import register_contact_section, render_trial_page
 from portal.trials.services import get_trial
 from portal.validation import normalised_email
@@ -72,6 +73,17 @@ def _browser_place(form: ContactForm) -> Place | None:
     return Place(lat, lon, gettext("your location"), "")
 
 
+def _phone_region(site: Site | None, sites: list[Site]) -> str | None:
+    """Where a national phone number is read from: the chosen site's country, else the one all recruiting sites share.
+
+    Without a site chosen the form comes back anyway; a number typed the local way should not get an error too.
+    """
+    if site is not None:
+        return country_code(site.country)
+    countries = {other.country for other in sites if other.status == RECRUITING}
+    return country_code(countries.pop()) if len(countries) == 1 else None
+
+
 def _trial_or_404(nct_id: str) -> Trial:
     trial = get_trial(db.session, nct_id.strip().upper())
     if trial is None:
@@ -92,24 +104,28 @@ def submit(nct_id: str) -> Response | tuple[str, int]:
     if not accepts_contact(trial, sites):
         abort(404)
     site = find_site(db.session, trial, request.form.get("site"))
-    form = ContactForm(phone_region=country_code(site.country) if site else None)
+    form = ContactForm(phone_region=_phone_region(site, sites))
     place = _browser_place(form) or resolve_place(form.place.data)
     choices = site_choices(sites, place)
     panel = ContactPanel(form, choices, generate_csrf(), place.label if place else None)
-    nearest = next((c for c in choices if c.selectable), None)
+    chosen = str(site.id) if site else None
 
     if request.form.get("action") == "locate":
         form.latitude.data = form.longitude.data = ""
         if form.place.data and place is None:
             form.place.errors = [gettext("We could not find that place. Try a 5-digit US ZIP code or a city name.")]
-        panel.selected = str(nearest.site.id) if nearest and place else (str(site.id) if site else None)
+        # With a place, the nearest site (when any has a distance); without one, what the patient chose.
+        panel.selected = (preselected_site(choices) or chosen) if place else (chosen or preselected_site(choices))
         return _page(trial, panel, 200)
 
-    panel.selected = str(site.id) if site else None
+    panel.selected = chosen
     valid = form.validate_on_submit()
     if form.website.data:
         abort(400)  # the honeypot: nothing is stored or sent
-    if site is None or site.status != RECRUITING:
+    if not request.form.get("site"):
+        form.site.errors = [gettext("Please choose a study site.")]
+        valid = False
+    elif site is None or site.status != RECRUITING:
         form.site.errors = [gettext("Please choose a study site that is recruiting.")]
         valid = False
     if not valid:
@@ -154,7 +170,8 @@ def _form_expired_page(error: CSRFError) -> tuple[str, int]:
     form = ContactForm(meta={"csrf": False})
     form.consent.data = False  # consent is given again, on a form we know was ours
     site = find_site(db.session, trial, request.form.get("site"))
-    panel = ContactPanel(form, site_choices(sites, None), generate_csrf(), selected=str(site.id) if site else None)
+    choices = site_choices(sites, None)
+    panel = ContactPanel(form, choices, generate_csrf(), selected=str(site.id) if site else preselected_site(choices))
     form.site.errors = [
         gettext("This form was open too long or came from elsewhere. Please check it and send it again.")
     ]
@@ -170,4 +187,6 @@ def sent(nct_id: str) -> Response | str:
     contact_request = request_for_confirmation(db.session, trial, sent_info["id"] if fresh else None)
     if contact_request is None:
         return redirect(url_for("trials.detail", nct_id=trial.nct_id))
-    return render_template("contact/sent.html", trial=trial, contact=contact_request)
+    return render_template(
+        "contact/sent.html", trial=trial, contact=contact_request, delivery=delivery_wording(contact_request)
+    )

@@ -24,6 +24,15 @@ CONTACT_STATUSES = (
     "withdrawn",
 )
 
+# Who received a request, as portal.contact.services.recipients_for chose them: an operator's override for the
+# site, the site's contact, its principal investigator, the trial's central contact, or the portal team (who phone
+# the site). The patient is told which, so nothing says the site has the request when it has not.
+RECIPIENT_OVERRIDE = "override"
+RECIPIENT_SITE_CONTACT = "site_contact"
+RECIPIENT_INVESTIGATOR = "investigator"
+RECIPIENT_CENTRAL_CONTACT = "central_contact"
+RECIPIENT_PORTAL_TEAM = "portal_team"
+
 
 class ContactRequest(TimestampMixin, Base):
     __tablename__ = "contact_requests"
@@ -47,6 +56,8 @@ class ContactRequest(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
     recipients: Mapped[list[str]] = mapped_column(JSONType, default=list)
     needs_phone_call: Mapped[bool] = mapped_column(Boolean, default=False)
+    # One of the RECIPIENT_* kinds above; None for requests stored before it was recorded.
+    recipient_kind: Mapped[str | None] = mapped_column(String(20))
     # When the site team first reached the person; the response time is measured to it.
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

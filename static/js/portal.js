@@ -35,5 +35,9 @@
   if (summary) {
     summary.setAttribute("tabindex", "-1");
     summary.focus();
+    // Chromium scrolls to the form's #contact once the page has loaded, and that takes the focus away: give it back.
+    window.addEventListener("load", function () {
+      if (document.activeElement === document.body) { summary.focus(); }
+    });
   }
 })();

@@ -26,13 +26,24 @@ VALID = {
 }
 
 
+# A site a patient can choose: a recruiting one (sites that are not recruiting are listed without a value).
+SITE_OPTION_RE = re.compile(r'<option value="(\d+)"(?: selected)?>([^<]+)</option>')
+
+
 def page_form(client: FlaskClient, nct_id: str = TRIAL) -> tuple[str, str, str]:
-    """(html, csrf token, the preselected site id) of a trial page."""
+    """(html, csrf token, the first recruiting site's id) of a trial page, as a patient picking from the list would."""
     html = client.get(f"/trials/{nct_id}").get_data(as_text=True)
     token = find_csrf_token(html)
-    site = re.search(r'<option value="(\d+)" selected', html)
+    site = SITE_OPTION_RE.search(html)
     assert token and site, "the trial page has no contact form"
     return html, token, site.group(1)
+
+
+def chosen_site(html: str) -> str | None:
+    """The label of the option the site select starts on; None for "Choose a study site" (or no form)."""
+    selected = re.search(r'<select id="site".*?</select>', html, re.S)
+    option = selected and re.search(r'<option value="(\d*)" selected>([^<]+)</option>', selected.group(0))
+    return option.group(2) if option and option.group(1) else None
 
 
 def post_contact(client: FlaskClient, nct_id: str = TRIAL, **fields: str | None) -> TestResponse:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -11,7 +13,8 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import ContactRequest, OutboxEmail, Site
-from tests.contact.helpers import TRIAL, VALID, field_errors, page_form, post_contact
+from tests.conftest import DEMO_TRIALS, import_files
+from tests.contact.helpers import TRIAL, VALID, chosen_site, field_errors, page_form, post_contact
 
 
 @pytest.fixture(autouse=True)
@@ -59,15 +62,14 @@ def test_a_valid_request_is_stored_then_confirmed(app: Flask, client: FlaskClien
         assert request.language == "es"
         assert request.status == "new"
         assert request.consent_at is not None and request.consent_version
+        assert request.recipient_kind == "site_contact"
         facility, email = request.facility_name, request.email
         kinds = sorted(db.session.scalars(select(OutboxEmail.kind)))
     assert kinds == ["contact_patient", "contact_site"]
 
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert (
-        f"We have submitted the contact information you provided to the research team at {facility}. "
-        f"A copy of the message has been sent to {email}." in page.replace("&#39;", "'")
-    )
+    page = client.get(response.headers["Location"]).get_data(as_text=True).replace("&#39;", "'")
+    assert f"We sent your details to the study team at {facility}." in page
+    assert f"We are also emailing you a copy at {email}." in page
     assert "{{" not in page and "What happens next" in page
     assert "Would you like to be notified about other trials?" in page
 
@@ -91,7 +93,7 @@ def test_the_same_person_again_within_a_day_creates_no_second_request(app: Flask
     second = post_contact(client, email="JOSE.MULLER@example.org")
     assert first.status_code == second.status_code == 302
     assert counts(app) == (1, 2)
-    assert "We have submitted" in client.get(second.headers["Location"]).get_data(as_text=True)
+    assert "We sent your details to the study team at" in client.get(second.headers["Location"]).get_data(as_text=True)
 
 
 def test_a_correction_within_a_day_is_a_new_request(app: Flask, client: FlaskClient) -> None:
@@ -196,11 +198,57 @@ def test_a_site_that_is_not_recruiting_or_of_another_trial_cannot_be_chosen(app:
         other_trial_site = db.session.scalar(
             select(Site.id).where(Site.status == "RECRUITING", Site.trial.has(nct_id="NCT04267848")).limit(1)
         )
-    for site_id in (str(closed), str(other_trial_site), "999999", "abc", ""):
+    for site_id in (str(closed), str(other_trial_site), "999999", "abc"):
         response = post_contact(client, site=site_id)
         assert response.status_code == 422
         assert "Please choose a study site that is recruiting." in field_errors(response.get_data(as_text=True))["site"]
     assert counts(app) == (0, 0)
+
+
+def test_the_site_select_starts_on_choose_a_study_site(client: FlaskClient) -> None:
+    html, _token, _site = page_form(client)
+    select = html.split('<select id="site" name="site">', 1)[1]
+    assert select.lstrip().startswith('<option value="" selected>Choose a study site</option>')
+    assert chosen_site(html) is None  # not the alphabetically first of the 33 sites
+    assert '" selected>' not in select.split("</select>", 1)[0].replace('<option value="" selected>', "")
+
+
+@pytest.mark.parametrize("site", ["", None])
+def test_without_a_site_the_form_comes_back_with_the_error_beside_it(
+    app: Flask, client: FlaskClient, site: str | None
+) -> None:
+    response = post_contact(client, site=site, place="")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert field_errors(html) == {"site": "Please choose a study site."}  # only that: the US number is understood
+    assert '<a href="#site">Please choose a study site.</a>' in html  # the summary the page's script focuses
+    assert 'aria-invalid="true" aria-describedby="site-error"' in html
+    assert chosen_site(html) is None
+    for kept in ('value="José"', 'value="Müller-李"', 'value="jose.muller@example.org"', 'value="(312) 555-0142"'):
+        assert kept in html
+    assert "Evenings are best." in html
+    assert counts(app) == (0, 0)
+
+
+def test_a_place_is_no_reason_to_pick_a_site_whose_distance_is_unknown(client: FlaskClient, tmp_path: Path) -> None:
+    data = json.loads((DEMO_TRIALS / "NCT06667843.json").read_text())  # two recruiting sites in Norway
+    study = data["studies"][0] if "studies" in data else data
+    for location in study["protocolSection"]["contactsLocationsModule"]["locations"]:
+        location.pop("geoPoint", None)  # the registry gave no coordinates
+    (tmp_path / "study.json").write_text(json.dumps(study))
+    import_files(client.application, tmp_path / "study.json")
+    _html, token, _site = page_form(client, "NCT06667843")
+    html = client.post(
+        "/trials/NCT06667843/contact", data={"csrf_token": token, "action": "locate", "place": "Trondheim, Norway"}
+    ).get_data(as_text=True)
+    assert "Sites nearest to Trondheim" in html
+    assert chosen_site(html) is None
+
+
+def test_a_trial_with_one_recruiting_site_starts_on_it(client: FlaskClient, import_demo) -> None:  # type: ignore[no-untyped-def]
+    import_demo("NCT05821933")  # recruiting at one site only: there is nothing to guess
+    html = client.get("/trials/NCT05821933").get_data(as_text=True)
+    assert chosen_site(html) == "Cancer Hospital Chinese Academy of Medical Sciences, Beijing"
 
 
 def test_the_honeypot_stores_nothing(app: Flask, client: FlaskClient) -> None:
@@ -220,10 +268,10 @@ def test_csrf_is_enforced_and_the_form_comes_back_with_its_values(app: Flask, cl
 
 
 def test_finding_the_nearest_site_reorders_on_the_server(client: FlaskClient) -> None:
-    _html, token, site = page_form(client)
+    _html, token, _site = page_form(client)
     response = client.post(
         f"/trials/{TRIAL}/contact",
-        data={"csrf_token": token, "action": "locate", "place": "90210", "site": site, "first_name": "Ann"},
+        data={"csrf_token": token, "action": "locate", "place": "90210", "site": "", "first_name": "Ann"},
     )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -231,28 +279,30 @@ def test_finding_the_nearest_site_reorders_on_the_server(client: FlaskClient) ->
     distances = [int(m) for m in re.findall(r"\((\d+) miles?\)", " ".join(label for _, _, label in options))]
     assert distances == sorted(distances) and distances[0] < 20
     assert options[0][1] == " selected"  # the nearest is preselected
+    assert [selected for _, selected, _ in options].count(" selected") == 1
     assert "Sites nearest to Beverly Hills, CA 90210 come first." in html
     assert 'value="Ann"' in html
     assert field_errors(html) == {}
 
 
 def test_the_browser_location_reorders_too(client: FlaskClient) -> None:
-    _html, token, site = page_form(client)
+    _html, token, _site = page_form(client)
     html = client.post(
         f"/trials/{TRIAL}/contact",
-        data={"csrf_token": token, "action": "locate", "latitude": "41.88", "longitude": "-87.63", "site": site},
+        data={"csrf_token": token, "action": "locate", "latitude": "41.88", "longitude": "-87.63", "site": ""},
     ).get_data(as_text=True)
-    first = re.search(r'<option value="\d+" selected>([^<]+)</option>', html)
-    assert first is not None and "miles)" in first.group(1)
+    labels = re.findall(r'<option value="\d+"(?: selected)?>([^<]+)</option>', html)
+    assert chosen_site(html) == labels[0] and "miles)" in labels[0]  # the nearest to Chicago
 
 
 def test_an_unknown_place_says_so(client: FlaskClient) -> None:
-    _html, token, site = page_form(client)
+    _html, token, _site = page_form(client)
     response = client.post(
-        f"/trials/{TRIAL}/contact", data={"csrf_token": token, "action": "locate", "place": "Xyzzyville", "site": site}
+        f"/trials/{TRIAL}/contact", data={"csrf_token": token, "action": "locate", "place": "Xyzzyville", "site": ""}
     )
     assert response.status_code == 200
     assert "We could not find that place" in field_errors(response.get_data(as_text=True))["place"]
+    assert chosen_site(response.get_data(as_text=True)) is None  # no place, no guess
 
 
 def test_sites_without_coordinates_come_last_and_closed_ones_cannot_be_chosen(client: FlaskClient) -> None:

@@ -86,7 +86,9 @@ def test_no_address_at_all_goes_to_the_portal_team_marked_for_a_phone_call(
     assert recipients == [app.config["PORTAL_TEAM_EMAIL"]]
     assert needs_call is True
     assert "phone the site" in subject
-    assert "We have submitted" in client.get(response.headers["Location"]).get_data(as_text=True)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Our team will phone the site and pass on your details." in page
+    assert "sent your details to the study team" not in page
 
 
 def test_a_posted_recipient_is_ignored(app: Flask, client: FlaskClient, tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ def form_token(html: str) -> str:
 def send_contact(base: str, email: str) -> requests.Response:
     browser = requests.Session()
     html = browser.get(f"{base}/trials/{TRIAL}", timeout=10).text
-    site = re.search(r'<option value="(\d+)" selected', html)
+    site = re.search(r'<option value="(\d+)"', html)  # the first recruiting site
     assert site, "the trial page has no contact form"
     data = {**VALID, "email": email, "csrf_token": form_token(html), "site": site.group(1)}
     return browser.post(f"{base}/trials/{TRIAL}/contact", data=data, allow_redirects=False, timeout=10)
