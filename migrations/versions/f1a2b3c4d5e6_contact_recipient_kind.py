@@ -4,7 +4,7 @@ portal team who phone the site), so the patient is told what really happened.
 Requests marked for a phone call went to the portal team; for the others it was not recorded, and stays NULL.
 
 Revision ID: f1a2b3c4d5e6
-Revises: b04e61eaa664
+Revises: 7e21e4ee0039
 Create Date: 2026-12-08 10:12:31.402117
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "f1a2b3c4d5e6"
-down_revision = "b04e61eaa664"
+down_revision = "7e21e4ee0039"
 branch_labels = None
 depends_on = None
 
