@@ -177,16 +177,20 @@ def _fits(city: dict[str, Any], qualifier: str) -> bool:
     return folded == str(city["admin1code"]).casefold()
 
 
+@lru_cache(maxsize=1)
+def _zip_index() -> dict[str, Place]:
+    """Every ZIP code with coordinates, by code: zipcodes.matching reads its whole list for each code it looks up."""
+    places: dict[str, Place] = {}
+    for match in zipcodes.list_all():
+        code = match.get("zip_code")
+        if code and code not in places and match.get("lat") and match.get("long"):
+            label = f"{match['city']}, {match['state']} {code}"
+            places[code] = Place(float(match["lat"]), float(match["long"]), label, "US")
+    return places
+
+
 def _zip_place(zip_code: str) -> Place | None:
-    try:
-        matches = zipcodes.matching(zip_code)
-    except (ValueError, TypeError):
-        return None
-    for match in matches:
-        if match.get("lat") and match.get("long"):
-            label = f"{match['city']}, {match['state']} {zip_code}"
-            return Place(float(match["lat"]), float(match["long"]), label, "US")
-    return None
+    return _zip_index().get(zip_code)
 
 
 def _candidates(name: str, qualifiers: list[str]) -> list[dict[str, Any]]:
