@@ -1,10 +1,11 @@
-"""Form validators every feature shares: stripping, control characters, email addresses."""
+"""Form validators and messages every feature shares: stripping, control characters, email addresses, places."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from email_validator import EmailNotValidError
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import ValidationError
@@ -32,3 +33,13 @@ def valid_email(form: FlaskForm, field: Any) -> None:
         field.data = normalised_email(field.data or "")
     except EmailNotValidError as exc:
         raise ValidationError(_l("Please enter a valid email address, like name@example.com.")) from exc
+
+
+def did_you_mean_place(label: str) -> str:
+    """What the contact and alerts forms ask when a place name finds only a small place abroad
+    (portal.geo.look_up_place)."""
+    return gettext(
+        "Did you mean %(place)s? It is the only place we know with this name. Type “%(place)s” to use it, "
+        "or add your state or country to find another.",
+        place=label,
+    )

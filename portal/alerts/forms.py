@@ -12,8 +12,8 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.alerts.services import IMMEDIATE, WEEKLY, Preferences
 from portal.ctgov.terms import normalise_term
-from portal.forms import no_control_characters, strip, valid_email
-from portal.geo import KM_PER_MILE, Place, resolve_place
+from portal.forms import did_you_mean_place, no_control_characters, strip, valid_email
+from portal.geo import KM_PER_MILE, Place, PlaceLookup, look_up_place
 from portal.validation import has_control_characters
 from portal.vocabulary import LANGUAGE_NAMES, LANGUAGES
 
@@ -103,6 +103,7 @@ class PreferencesForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.condition_list: list[Condition] = []
         self.resolved_place: Place | None = None
+        self.place_lookup: PlaceLookup | None = None
 
     def validate_conditions(self, field: Any) -> None:
         self.condition_list = parse_conditions(field.data or "")
@@ -128,7 +129,10 @@ class PreferencesForm(FlaskForm):
             return
         if not field.data:
             raise ValidationError(_l("Please enter your ZIP code or city, or choose “Anywhere” as the distance."))
-        self.resolved_place = resolve_place(field.data)
+        self.place_lookup = look_up_place(field.data)
+        self.resolved_place = self.place_lookup.place
+        if (suggestion := self.place_lookup.suggestion) is not None:
+            raise ValidationError(did_you_mean_place(suggestion.label))
         if self.resolved_place is None:
             raise ValidationError(
                 _l("We could not find that place. Try a 5-digit US ZIP code or a city, like “Lyon, France”.")

@@ -10,11 +10,12 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from portal.alerts import services
-from portal.alerts.forms import ManageForm, SignupForm
+from portal.alerts.forms import MAX_CONDITION_LENGTH, MAX_CONDITIONS, RADII, UNITS, ManageForm, SignupForm
 from portal.alerts.suggestions import known_conditions
 from portal.alerts.tokens import BadLink, ExpiredLink, read_confirm_token, read_manage_token
 from portal.database import unit_of_work
 from portal.extensions import csrf, db, limiter
+from portal.geo import MAX_PLACE_QUERY
 from portal.mail.outbox import delivery_key
 from portal.models.alert import Subscriber, TrialAlert
 from portal.models.trial import Trial
@@ -56,6 +57,8 @@ def _bad_link(expired: bool = False) -> tuple[str, int]:
 
 @bp.get("/")
 def signup() -> str:
+    """The sign-up form, filled in from a trial (`trial`) or from a search (`conditions`, `place`, `radius`,
+    `unit`, as the search page's "Get an email when a new trial fits this search" sends them)."""
     form = SignupForm(formdata=None)
     trial = None
     nct_id = request.args.get("trial", "")
@@ -63,6 +66,13 @@ def signup() -> str:
         trial = get_trial(db.session, nct_id.upper()[:20])
         if trial is not None:
             form.conditions.data = "\n".join(trial.condition_names[:10])
+    elif conditions := request.args.get("conditions", ""):
+        form.conditions.data = conditions.replace('"', "")[: MAX_CONDITION_LENGTH * MAX_CONDITIONS]
+    form.place.data = request.args.get("place", "")[:MAX_PLACE_QUERY]
+    if request.args.get("radius") in RADII:
+        form.radius.data = request.args["radius"]
+    if request.args.get("unit") in UNITS:
+        form.unit.data = request.args["unit"]
     return render_template("alerts/signup.html", form=form, trial=trial)
 
 

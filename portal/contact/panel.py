@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from portal.contact.forms import ContactForm
 from portal.contact.services import SiteChoice, accepts_contact, site_choices
+from portal.geo import PlaceLookup
 from portal.models import Trial
 
 # Every site appears under Locations; the select shows at most this many that cannot be chosen.
@@ -21,6 +22,7 @@ class ContactPanel:
     csrf_token: str
     place_label: str | None = None
     selected: str | None = None
+    place_lookup: PlaceLookup | None = None  # what the typed place found: other places of that name are offered
 
     @property
     def open_choices(self) -> list[SiteChoice]:

@@ -27,7 +27,8 @@ from portal.contact.wording import delivery_wording
 from portal.database import unit_of_work
 from portal.edge import database_unavailable
 from portal.extensions import db, limiter
-from portal.geo import Place, country_code, resolve_place
+from portal.forms import did_you_mean_place
+from portal.geo import Place, PlaceLookup, country_code, look_up_place
 from portal.models import Site, Trial
 from portal.trials.page import register_contact_section, render_trial_page
 from portal.trials.services import get_trial
@@ -105,14 +106,20 @@ def submit(nct_id: str) -> Response | tuple[str, int]:
         abort(404)
     site = find_site(db.session, trial, request.form.get("site"))
     form = ContactForm(phone_region=_phone_region(site, sites))
-    place = _browser_place(form) or resolve_place(form.place.data)
+    lookup: PlaceLookup | None = None
+    place = _browser_place(form)
+    if place is None:
+        lookup = look_up_place(form.place.data)
+        place = lookup.place
     choices = site_choices(sites, place)
-    panel = ContactPanel(form, choices, generate_csrf(), place.label if place else None)
+    panel = ContactPanel(form, choices, generate_csrf(), place.label if place else None, place_lookup=lookup)
     chosen = str(site.id) if site else None
 
     if request.form.get("action") == "locate":
         form.latitude.data = form.longitude.data = ""
-        if form.place.data and place is None:
+        if lookup is not None and lookup.suggestion is not None:
+            form.place.errors = [did_you_mean_place(lookup.suggestion.label)]
+        elif form.place.data and place is None:
             form.place.errors = [gettext("We could not find that place. Try a 5-digit US ZIP code or a city name.")]
         # With a place, the nearest site (when any has a distance); without one, what the patient chose.
         panel.selected = (preselected_site(choices) or chosen) if place else (chosen or preselected_site(choices))

@@ -46,11 +46,9 @@ from portal.search.filters import (
     sex_condition,
 )
 from portal.search.params import SEXES, SearchQuery
-from portal.vocabulary import OPEN_STATUSES, PHASES, SEX_LABELS, STATUS_LABELS, STUDY_TYPE_LABELS, phase_label
+from portal.vocabulary import PHASES, SEX_LABELS, STATUS_LABELS, STUDY_TYPE_LABELS, phase_label
 
 TOP_COUNTRIES = 10
-# Always offered, so "not yet recruiting" is one click away even when no trial has it yet.
-ALWAYS_STATUSES = OPEN_STATUSES
 
 Facet = list[tuple[str, str, int]]
 
@@ -76,7 +74,7 @@ def matching_rows(dialect: str, names: frozenset[str]) -> CTE:
     narrowed = False
     if has_text(names):
         # Only trials that pass every filter are scored: the page is made of them alone.
-        scored_when = and_(*(c for name, c in conditions.items() if name in FACETED))
+        scored_when = and_(true(), *(c for name, c in conditions.items() if name in FACETED))
         statement = narrow_by_text(dialect, names, statement, scored_when)
         narrowed = True
     if has_place(names):
@@ -231,8 +229,9 @@ def _in_order(codes: list[str], counts: dict[str, int], selected: tuple[str, ...
 
 def facet_lists(query: SearchQuery, counts: SearchCounts) -> dict[str, Facet]:
     """Each facet's values in display order, with labels and counts."""
-    status = dict(counts.by_facet.get("status", {}))
-    for code in ALWAYS_STATUSES:
+    # The statuses this search finds, and those chosen (so they can be unticked): never all of the registry's codes.
+    status = {code: n for code, n in counts.by_facet.get("status", {}).items() if n}
+    for code in query.statuses:
         status.setdefault(code, 0)
     status_codes = [code for code in STATUS_LABELS if code in status] + sorted(set(status) - set(STATUS_LABELS))
     phase = counts.by_facet.get("phase", {})

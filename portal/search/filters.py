@@ -157,11 +157,9 @@ def narrow_by_text(
 
 def search_values(query: SearchQuery, text: TextMatch | None) -> dict[str, Any]:
     """Every bind value of a search, by name. The names present are the search's shape."""
-    values: dict[str, Any] = {
-        "statuses": list(query.statuses),
-        "offset": (query.page - 1) * query.per_page,
-        "limit": query.per_page,
-    }
+    values: dict[str, Any] = {"offset": (query.page - 1) * query.per_page, "limit": query.per_page}
+    if query.statuses:  # none: any status
+        values["statuses"] = list(query.statuses)
     if text is not None:
         values.update(text.values())
     if query.phases:
@@ -214,9 +212,9 @@ def fact_conditions(
 ) -> dict[str, ColumnElement[bool]]:
     """One condition per active parameter but the text and the place (or only those in FACETED), on `facts`: the
     search_facts table's columns, or those of a selection of its rows."""
-    conditions: dict[str, ColumnElement[bool]] = {
-        "status": facts.overall_status.in_(bindparam("statuses", expanding=True, type_=String))
-    }
+    conditions: dict[str, ColumnElement[bool]] = {}
+    if "statuses" in names:
+        conditions["status"] = facts.overall_status.in_(bindparam("statuses", expanding=True, type_=String))
     if "phase_mask" in names:
         conditions["phase"] = facts.phase_mask.op("&")(bindparam("phase_mask", type_=Integer)) != 0
     if "age_minutes" in names and not faceted_only:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.models.trial import SearchFacts
 from portal.search.params import DEFAULT_STATUSES, PHASES, SearchQuery
 from portal.search.service import SearchPage
 from portal.vocabulary import NOT_YET_RECRUITING, STATUS_LABELS, STUDY_TYPE_LABELS, phase_label
@@ -42,14 +46,42 @@ class SearchLinks:
     relax: str | None = None
     did_you_mean: str | None = None
     not_yet_recruiting: str | None = None
+    # (label, url) of other places with the name typed in `near`, or of the place it may have meant.
+    other_places: list[tuple[str, str]] = field(default_factory=list)
+    place_suggestion: tuple[str, str] | None = None
+    # When nothing is found: (label, count, url) of each status that finds trials, and a wider distance.
+    statuses: list[tuple[str, int, str]] = field(default_factory=list)
+    wider: str | None = None
+
+
+def place_links(query: SearchQuery, base: str) -> dict[str, object]:
+    lookup = query.place_lookup
+    if lookup is None:
+        return {}
+    other_places = [(p.label, query_url(base, replace(query, near=p.label))) for p in lookup.others]
+    suggestion = lookup.suggestion
+    return {
+        "other_places": other_places,
+        "place_suggestion": (suggestion.label, query_url(base, replace(query, near=suggestion.label)))
+        if suggestion
+        else None,
+    }
 
 
 def search_links(query: SearchQuery, page: SearchPage | None, base: str) -> SearchLinks:
     if page is None:
-        return SearchLinks(base, query)
+        return SearchLinks(base, query, **place_links(query, base))  # type: ignore[arg-type]
     with_not_yet = None
-    if NOT_YET_RECRUITING not in query.statuses:
+    counts = {code: count for code, _, count in page.facets.get("status", [])}
+    if query.statuses and NOT_YET_RECRUITING not in query.statuses and counts.get(NOT_YET_RECRUITING) and page.total:
         with_not_yet = query_url(base, replace(query, statuses=(*query.statuses, NOT_YET_RECRUITING)))
+    statuses = []
+    if page.total == 0:
+        statuses = [
+            (label, count, query_url(base, replace(query, statuses=(code,))))
+            for code, label, count in page.facets.get("status", [])
+            if count
+        ]
     return SearchLinks(
         base,
         query,
@@ -58,12 +90,16 @@ def search_links(query: SearchQuery, page: SearchPage | None, base: str) -> Sear
         relax=query_url(base, without(query, page.relax)) if page.relax else None,
         did_you_mean=query_url(base, replace(query, q=page.did_you_mean, page=1)) if page.did_you_mean else None,
         not_yet_recruiting=with_not_yet,
+        statuses=statuses,
+        wider=query_url(base, replace(query, within=page.wider_within)) if page.wider_within else None,
+        **place_links(query, base),  # type: ignore[arg-type]
     )
 
 
-def blank_facets() -> dict[str, list[tuple[str, str, int | None]]]:
-    """Filter choices without counts, for a search that could not run."""
-    statuses = [(code, str(STATUS_LABELS[code]), None) for code in STATUS_LABELS]
+def blank_facets(session: Session) -> dict[str, list[tuple[str, str, int | None]]]:
+    """Filter choices without counts, for a search that could not run: the statuses the trials have."""
+    present = set(session.scalars(select(SearchFacts.overall_status).where(SearchFacts.hidden.is_(False)).distinct()))
+    statuses = [(code, str(STATUS_LABELS[code]), None) for code in STATUS_LABELS if code in present]
     phases = [(code, phase_label([code]) or code, None) for code in PHASES]
     types = [(code, str(label), None) for code, label in STUDY_TYPE_LABELS.items()]
     return {"status": statuses, "phase": phases, "type": types}

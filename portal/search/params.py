@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
-from portal.geo import KM_PER_MILE, MAX_PLACE_QUERY, Place, resolve_place
+from portal.geo import KM_PER_MILE, MAX_PLACE_QUERY, Place, PlaceLookup, country_code, look_up_place
 from portal.validation import has_control_characters, parse_whole
 from portal.vocabulary import PHASES, RECRUITING, SEXES, STATUS_LABELS, STUDY_TYPE_LABELS
 
@@ -17,6 +17,9 @@ MAX_AGE = 120
 MAX_WITHIN = 500
 MAX_PAGE = 10_000
 DEFAULT_STATUSES = (RECRUITING,)
+# Sent by the search form. Without it, no `status` means the default (old links and the home page's box); with it,
+# no `status` means the person unticked every status: any status.
+FORM_MARKER = "filtered"
 UNITS = ("mi", "km")
 DEFAULT_WITHIN = 50
 DEFAULT_UNIT = "mi"
@@ -25,7 +28,7 @@ DEFAULT_UNIT = "mi"
 @dataclass(frozen=True)
 class SearchQuery:
     q: str | None = None
-    statuses: tuple[str, ...] = DEFAULT_STATUSES
+    statuses: tuple[str, ...] = DEFAULT_STATUSES  # () for any status
     phases: tuple[str, ...] = ()
     age: int | None = None
     sex: str | None = None
@@ -34,10 +37,17 @@ class SearchQuery:
     country: str | None = None
     near: str | None = None
     place: Place | None = field(default=None, compare=False)
+    place_lookup: PlaceLookup | None = field(default=None, compare=False)  # what `near` found, for the page to say
     within: int = DEFAULT_WITHIN
     unit: str = DEFAULT_UNIT
     page: int = 1
     per_page: int = 20
+
+    @property
+    def filter_count(self) -> int:
+        """How many filters narrow the search (the default status, recruiting, is one)."""
+        used = (self.statuses, self.phases, self.age is not None, self.sex, self.healthy, self.study_type)
+        return sum(bool(value) for value in (*used, self.country, self.near))
 
     @property
     def radius_km(self) -> float | None:
@@ -52,6 +62,8 @@ class SearchQuery:
             args.append(("q", self.q))
         if self.statuses != DEFAULT_STATUSES:
             args.extend(("status", s) for s in self.statuses)
+            if not self.statuses:
+                args.append((FORM_MARKER, "1"))
         args.extend(("phase", p) for p in self.phases)
         if self.age is not None:
             args.append(("age", str(self.age)))
@@ -92,6 +104,8 @@ def parse_search_args(args: MultiDict[str, str]) -> tuple[SearchQuery, dict[str,
         errors["status"] = gettext("Choose statuses from the list.")
     if statuses:
         values["statuses"] = statuses
+    elif args.get(FORM_MARKER) and not bad:
+        values["statuses"] = ()
     phases, bad = _codes(args, "phase", PHASES)
     if bad:
         errors["phase"] = gettext("Choose phases from the list.")
@@ -148,14 +162,21 @@ def _parse_place(args: MultiDict[str, str], values: dict[str, object], errors: d
     near = " ".join((args.get("near") or "").split())
     if not near:
         return
+    values.update(within=within, unit=unit)  # kept for the links to the places offered instead
     if len(near) > MAX_PLACE_QUERY:
         errors["near"] = gettext("Use at most %(num)s characters.", num=MAX_PLACE_QUERY)
         return
     if has_control_characters(near):
         errors["near"] = gettext("Please remove special characters.")
         return
-    place = resolve_place(near)
-    if place is None:
+    lookup = look_up_place(near, prefer_country=country_code(str(values.get("country") or "")))
+    values["place_lookup"] = lookup
+    if lookup.suggestion is not None:
+        errors["near"] = gettext(
+            "Did you mean %(place)s? It is the only place we know with this name.", place=lookup.suggestion.label
+        )
+        return
+    if lookup.place is None:
         errors["near"] = gettext("We could not find this place. Try a US ZIP code, or a city such as “Lyon, France”.")
         return
-    values.update(near=near, place=place, within=within, unit=unit)
+    values.update(near=near, place=lookup.place)

@@ -8,16 +8,23 @@ from itertools import islice
 from flask_babel import gettext
 
 from portal.models.trial import Trial
-from portal.search.querytext import StemMatcher
+from portal.search.querytext import ParsedText, StemMatcher
 
 MAX_REASONS = 4
 MAX_PER_KIND = 2
 
 
-def match_reasons(trial: Trial, conditions: list[str], has_stem: StemMatcher) -> list[str]:
-    """Plain-language reasons, the strongest first: conditions, title, keywords, MeSH terms, treatments, text.
+def searched_words(parsed: ParsedText) -> str:
+    """The words a person searched for, without operators: `"lung cancer" -children` is "lung cancer"."""
+    return " ".join(" or ".join(" ".join(phrase) for phrase in group) for group in parsed.groups)
 
-    Fields are checked in that order, and no further once MAX_REASONS are found.
+
+def match_reasons(trial: Trial, conditions: list[str], has_stem: StemMatcher, searched: str = "") -> list[str]:
+    """Plain-language reasons, the strongest first: conditions, title, keywords, topics, treatments, text.
+
+    Fields are checked in that order, and no further once MAX_REASONS are found. The registry's medical topics
+    (MeSH terms such as "Neoplasms, Connective and Soft Tissue") are not words a patient knows: a match there is
+    told in the words the person searched for ("Topic: cancer").
     """
     if not has_stem:
         return []
@@ -37,8 +44,9 @@ def match_reasons(trial: Trial, conditions: list[str], has_stem: StemMatcher) ->
     condition_matched = bool(reasons)
     done = add(has_stem(trial.brief_title) or has_stem(trial.official_title), lambda: gettext("Title"))
     done = done or listed(list(trial.keywords or []), lambda v: gettext("Keyword: %(value)s", value=v))
-    if not done and not condition_matched:
-        done = listed(list(trial.mesh_terms or []), lambda v: gettext("Medical term: %(value)s", value=v))
+    if not done and not condition_matched and searched:
+        topic = any(has_stem(v) for v in trial.mesh_terms or [])
+        done = add(topic, lambda: gettext("Topic: %(words)s", words=searched))
     done = done or listed(list(trial.interventions or []), lambda v: gettext("Treatment: %(value)s", value=v))
     done = done or add(has_stem(trial.sponsor), lambda: gettext("Sponsor: %(value)s", value=trial.sponsor))
     done = done or add(has_stem(trial.nct_id), lambda: gettext("Trial number"))

@@ -22,11 +22,14 @@ from portal.search.filters import TextMatch, filter_conditions, has_text
 from portal.search.index import dialect_of
 from portal.search.params import SearchQuery, parse_search_args
 from portal.search.querytext import StemMatcher
-from portal.search.reasons import match_reasons
-from portal.search.suggest import did_you_mean, relax_filter
+from portal.search.reasons import match_reasons, searched_words
+from portal.search.suggest import did_you_mean, relax_filter, wider_distance
+from portal.text import shorten, to_plain_text
 from portal.vocabulary import OPEN_STATUSES, RECRUITING
 
 SEARCH_WORK_MEM = "32MB"
+SUMMARY_CHARACTERS = 220
+MAX_ALSO_SEARCHED = 5
 
 __all__ = ["NearestSite", "SearchHit", "SearchPage", "SearchQuery", "parse_search_args", "search_trials"]
 
@@ -55,6 +58,7 @@ class SearchHit:
     eligibility_given: bool
     minimum_age_text: str | None
     maximum_age_text: str | None
+    summary: str = ""  # the start of the brief summary, as plain text
     # How fresh the status is (trial columns, so a page of hits never reads the deferred record).
     last_update_posted_on: date | None = None
     status_verified_date: str | None = None
@@ -77,6 +81,8 @@ class SearchPage:
     facets: dict[str, Facet] = field(default_factory=dict)
     did_you_mean: str | None = None
     relax: str | None = None
+    also_searched: list[str] = field(default_factory=list)  # the synonyms searched beside the words typed
+    wider_within: int | None = None  # a distance (the query's unit) that finds trials when this one finds none
 
 
 def search_trials(session: Session, query: SearchQuery) -> SearchPage:
@@ -95,11 +101,14 @@ def search_trials(session: Session, query: SearchQuery) -> SearchPage:
         page=query.page,
         pages=pages,
         facets=facet_lists(query, counts),
+        also_searched=text.texts[1 : MAX_ALSO_SEARCHED + 1] if text is not None else [],
     )
     if total == 0:
         if query.q:
             page.did_you_mean = did_you_mean(session, query.q)
-        page.relax = relax_filter(session, query, filter_conditions(dialect, names), values)
+        conditions = filter_conditions(dialect, names)
+        page.relax = relax_filter(session, query, conditions, values)
+        page.wider_within = wider_distance(session, query, conditions, values)
     return page
 
 
@@ -134,13 +143,14 @@ def _hits(session: Session, query: SearchQuery, text: TextMatch | None, ids: lis
     conditions = _conditions_of(session, ids)
     nearest = _nearest_sites(session, query, ids) if query.place is not None else {}
     has_stem = StemMatcher(text.stems() if text is not None else set())
+    searched = searched_words(text.parsed) if text is not None else ""
     return [
         SearchHit(
             nct_id=t.nct_id,
             brief_title=t.brief_title,
             overall_status=t.overall_status,
             conditions=conditions.get(t.id, []),
-            reasons=match_reasons(t, conditions.get(t.id, []), has_stem),
+            reasons=match_reasons(t, conditions.get(t.id, []), has_stem, searched),
             phases=list(t.phases or []),
             study_type=t.study_type,
             eligibility_given=t.eligibility_given,
@@ -150,6 +160,7 @@ def _hits(session: Session, query: SearchQuery, text: TextMatch | None, ids: lis
             status_verified_date=t.status_verified_date,
             primary_completion_date=t.primary_completion_date,
             primary_completion_date_type=t.primary_completion_date_type,
+            summary=shorten(to_plain_text(t.brief_summary), SUMMARY_CHARACTERS),
             nearest=nearest.get(t.id),
         )
         for t in trials

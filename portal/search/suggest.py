@@ -9,9 +9,10 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from portal.geo import KM_PER_MILE, bounding_box
 from portal.models.trial import SearchFacts, Trial, TrialCondition
-from portal.search.filters import visible
-from portal.search.params import DEFAULT_STATUSES, SearchQuery
+from portal.search.filters import PLACE_NAMES, visible
+from portal.search.params import DEFAULT_STATUSES, MAX_WITHIN, SearchQuery
 from portal.search.querytext import plain_words
 
 SIMILARITY_CUTOFF = 80
@@ -79,3 +80,23 @@ def relax_filter(
         if count and (best is None or count > best[0]):
             best = (count, name)
     return best[1] if best else None
+
+
+# Distances offered when nothing is found nearby, in the query's unit; the first that finds trials is offered.
+WIDER_DISTANCES = (25, 50, 100, 250, MAX_WITHIN)
+
+
+def wider_distance(
+    session: Session, query: SearchQuery, conditions: dict[str, ColumnElement[bool]], values: dict[str, Any]
+) -> int | None:
+    """The smallest of WIDER_DISTANCES past the query's own that finds a trial with every other filter kept."""
+    place = query.place
+    if place is None or "near" not in conditions:
+        return None
+    for within in (w for w in WIDER_DISTANCES if w > query.within):
+        radius_km = within * (KM_PER_MILE if query.unit == "mi" else 1.0)
+        box = bounding_box(place.latitude, place.longitude, radius_km)
+        wider = dict(values, **dict(zip(PLACE_NAMES, (place.latitude, place.longitude, *box, radius_km), strict=True)))
+        if session.scalar(select(func.count()).select_from(SearchFacts).where(*visible(conditions)), wider):
+            return within
+    return None

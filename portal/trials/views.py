@@ -30,10 +30,11 @@ def index() -> Response | tuple[str, int]:
     html = render_template(
         "trials/index.html",
         args=request.args,
+        query=query,
         errors=errors,
         results=results,
         links=search_links(query, results, url_for("trials.index")),
-        blank_facets=blank_facets() if errors else {},
+        blank_facets=blank_facets(db.session) if errors else {},
         status_warnings=status_warnings(results.hits) if results else {},
     )
     return html, 400 if errors else 200

@@ -11,7 +11,7 @@ from portal.models import Subscriber, SubscriberCondition
 
 
 def test_bulk_rendering_matches_render_email(app: Flask) -> None:
-    subscriber = Subscriber(email="pat@example.org", place_label="Chicago, IL, United States", radius_km=80.0)
+    subscriber = Subscriber(email="pat@example.org", place_label="Chicago, Illinois", radius_km=80.0)
     subscriber.conditions = [SubscriberCondition(label="lupus <b>", phrase="lupu b")]
     trial = AlertedTrial(
         nct_id="NCT90000001",

@@ -37,7 +37,7 @@ def test_sign_up_sends_only_a_confirmation(app: Flask, client: FlaskClient, smtp
         subscriber = db.session.scalar(select(Subscriber))
         assert subscriber is not None
         assert (subscriber.email, subscriber.status) == ("pat@example.org", PENDING)
-        assert subscriber.place_label == "Chicago, IL, United States"
+        assert subscriber.place_label == "Chicago, Illinois"
         assert round(subscriber.radius_km or 0) == 80  # 50 miles
         phrases = sorted(db.session.scalars(select(SubscriberCondition.phrase)))
         assert phrases == ["knee osteoarthritis", "lupus"]  # the same rough singular the trial terms use
