@@ -66,7 +66,11 @@ class ContactForm(FlaskForm):
     )
     message = TextAreaField(_l("Message (optional)"), [Optional(), Length(max=MAX_MESSAGE), message_characters])
     consent = BooleanField(
-        _l("I agree that these details are shared with the study team at the site I chose, so they can contact me."),
+        _l(
+            "I agree that these details are shared with the study team at the site I chose, so they can contact me."
+            " If the registry lists no email address for that site, they go to the study's main contact or to this"
+            " website's team, who pass them on."
+        ),
         [DataRequired(_l("Please tick this box so we can share your details with the study team."))],
     )
     # A field people never see; bots fill in every field they find.

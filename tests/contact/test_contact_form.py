@@ -324,3 +324,13 @@ def test_sites_without_coordinates_come_last_and_closed_ones_cannot_be_chosen(cl
 def test_unknown_trials_and_bad_ids_get_404(client: FlaskClient) -> None:
     _html, token, _site = page_form(client)
     assert client.post("/trials/NCT99999999/contact", data={"csrf_token": token}).status_code == 404
+
+
+def test_the_consent_says_who_else_may_receive_the_details(client: FlaskClient) -> None:
+    """The request can go to the study's main contact or to our team when a site has no address: the consent says so
+    before the patient agrees, not only afterwards."""
+    html, _token, _site = page_form(client)
+    label = re.search(r'<label for="consent">(.*?)</label>', html, re.S)
+    assert label is not None
+    assert "the study team at the site I chose" in label.group(1)
+    assert "the study's main contact or to this website's team, who pass them on" in label.group(1)
