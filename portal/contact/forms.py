@@ -68,7 +68,7 @@ class ContactForm(FlaskForm):
     consent = BooleanField(
         _l(
             "I agree that these details are shared with the study team at the site I chose, so they can contact me."
-            " If the registry lists no email address for that site, they go to the study's main contact or to this"
+            " If the registry gives no address for that site, they go to the study's main contact or to this"
             " website's team, who pass them on."
         ),
         [DataRequired(_l("Please tick this box so we can share your details with the study team."))],
