@@ -37,7 +37,7 @@ def delivery_wording(contact: ContactRequest) -> DeliveryWording:
     facility = decode_entities(contact.facility_name)
     kind = contact.recipient_kind
     if kind in (RECIPIENT_OVERRIDE, RECIPIENT_SITE_CONTACT, RECIPIENT_INVESTIGATOR):
-        soon = gettext("Someone from the study team will call or email you, usually within a few working days.")
+        soon = gettext("Someone from the study team should call or email you.")
         if kind == RECIPIENT_INVESTIGATOR:
             return DeliveryWording(
                 heading=gettext("Your details were sent"),
