@@ -17,6 +17,7 @@ from portal.database import init_database, render_migration_item
 from portal.edge import init_edge
 from portal.extensions import babel, csrf, db, limiter, migrate
 from portal.mail.dispatch import init_dispatch
+from portal.mail.rendering import init_email_templates
 from portal.models.search_index import include_object as search_index_object
 from portal.templating import register_template_helpers
 
@@ -58,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["trial_page_cache"] = FragmentCache(max_entries=256)
     init_dispatch(app)
     register_template_helpers(app)
+    init_email_templates(app)
     register_blueprints(app)
     register_periodic_jobs(app)
     register_commands(app)

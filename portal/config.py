@@ -9,6 +9,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from email_validator import EmailNotValidError
+
+from portal.validation import normalised_email
+
 log = logging.getLogger(__name__)
 
 PRODUCTION = "production"
@@ -70,7 +74,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "MAIL_USE_SSL": _bool(os.environ.get("MAIL_USE_SSL")),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
-        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or "no-reply@localhost",
+        # The address only: readers see it as "PORTAL_NAME <address>". Production has no default (see validate_config).
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or (None if production else "no-reply@localhost"),
         "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 10),
         # Default: the host of PORTAL_BASE_URL.
         "MAIL_MESSAGE_ID_DOMAIN": os.environ.get("MAIL_MESSAGE_ID_DOMAIN") or None,
@@ -145,6 +150,27 @@ def is_weak_secret(secret: str | None) -> bool:
     return len(secret) < MIN_SECRET_LENGTH or len(set(secret)) < MIN_SECRET_DISTINCT_CHARS
 
 
+def production_sender(address: str | None) -> str:
+    """The address production mail comes from, in ASCII; ConfigError when it is missing, local or not an address.
+
+    Mail from no-reply@localhost (the development default) is marked as spam or refused, and a reader cannot
+    tell it from a forgery.
+    """
+    example = "set MAIL_DEFAULT_SENDER to the address the portal's mail comes from, e.g. no-reply@trials.example.org"
+    if not address or not address.strip():
+        raise ConfigError(f"MAIL_DEFAULT_SENDER is missing: {example}.")
+    text = address.strip()
+    if text.rsplit("@", 1)[-1].rstrip(".").lower() == "localhost":
+        raise ConfigError(f"MAIL_DEFAULT_SENDER is {text!r}, a local address: {example}.")
+    try:
+        return normalised_email(text)
+    except EmailNotValidError as exc:
+        raise ConfigError(
+            f"MAIL_DEFAULT_SENDER {text!r} is not an email address ({exc}): {example} (the address alone; "
+            "readers see PORTAL_NAME beside it)."
+        ) from exc
+
+
 def validate_config(config: dict[str, Any]) -> None:
     """Refuse unsafe production settings; give development an explicit throwaway secret."""
     delivery = config.get("OUTBOX_DELIVERY")
@@ -163,6 +189,7 @@ def validate_config(config: dict[str, Any]) -> None:
             raise ConfigError(
                 "PORTAL_TEAM_EMAIL is missing: requests for sites with no email address go to the portal team."
             )
+        config["MAIL_DEFAULT_SENDER"] = production_sender(config.get("MAIL_DEFAULT_SENDER"))
         if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
             log.warning("Running in production on SQLite; PostgreSQL is the supported production database.")
         return

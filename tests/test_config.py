@@ -34,6 +34,7 @@ def test_production_with_a_strong_secret_uses_secure_cookies(monkeypatch: pytest
     monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.db'}")
     monkeypatch.setenv("PORTAL_TEAM_EMAIL", "team@trials.example.org")
+    monkeypatch.setenv("MAIL_DEFAULT_SENDER", "no-reply@trials.example.org")
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
@@ -48,6 +49,50 @@ def test_production_needs_a_portal_team_address(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.delenv("PORTAL_TEAM_EMAIL", raising=False)
     with pytest.raises(ConfigError, match="PORTAL_TEAM_EMAIL"):
         create_app()
+
+
+def production_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("PORTAL_TEAM_EMAIL", "team@trials.example.org")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.db'}")
+
+
+@pytest.mark.parametrize(
+    ("sender", "says"),
+    [
+        (None, "MAIL_DEFAULT_SENDER is missing"),
+        ("  ", "MAIL_DEFAULT_SENDER is missing"),
+        ("no-reply@localhost", "a local address"),
+        ("no-reply@LOCALHOST.", "a local address"),
+        ("no-reply@portal.localhost", "is not an email address"),
+        ("no-reply", "is not an email address"),
+        ("Trial Finder <no-reply@trials.example.org>", "the address alone"),
+    ],
+)
+def test_production_refuses_to_send_mail_from_no_real_address(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sender: str | None, says: str
+) -> None:
+    production_env(monkeypatch, tmp_path)
+    if sender is None:
+        monkeypatch.delenv("MAIL_DEFAULT_SENDER", raising=False)
+    else:
+        monkeypatch.setenv("MAIL_DEFAULT_SENDER", sender)
+    with pytest.raises(ConfigError, match=says):
+        create_app()
+
+
+def test_production_sends_from_the_address_it_is_given(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    production_env(monkeypatch, tmp_path)
+    monkeypatch.setenv("MAIL_DEFAULT_SENDER", "no-reply@müller.example")
+    # In ASCII, as the envelope and the From header need it.
+    assert create_app().config["MAIL_DEFAULT_SENDER"] == "no-reply@xn--mller-kva.example"
+
+
+def test_development_keeps_a_local_sender_for_the_mail_catcher(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PORTAL_ENV", raising=False)
+    monkeypatch.delenv("MAIL_DEFAULT_SENDER", raising=False)
+    assert create_app().config["MAIL_DEFAULT_SENDER"] == "no-reply@localhost"
 
 
 @pytest.mark.parametrize("delays", ["soon", "0,10", ""])

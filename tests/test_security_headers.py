@@ -38,6 +38,7 @@ def production_client(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[F
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", app.config["SECRET_KEY"])
     monkeypatch.setenv("PORTAL_TEAM_EMAIL", "team@trials.example.org")
+    monkeypatch.setenv("MAIL_DEFAULT_SENDER", "no-reply@trials.example.org")
     monkeypatch.setenv("PROXY_FIX_HOPS", "0")
     production = create_app(
         {

@@ -1,1 +1,1 @@
-"""Patient Notification Services: sign-up with double opt-in, matching new trials, alert emails."""
+"""Trial alerts: sign-up with double opt-in, matching new trials, alert emails."""

@@ -16,7 +16,7 @@ from portal.alerts.tokens import BadLink, read_manage_token
 from portal.database import unit_of_work
 from portal.extensions import db
 
-alerts_cli = AppGroup("alerts", help="Patient Notification Services: trial alerts by email.")
+alerts_cli = AppGroup("alerts", help="Trial alerts by email.")
 
 _TOKEN_RE = re.compile(r"unsubscribe\s+(\S+)", re.IGNORECASE)
 

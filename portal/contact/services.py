@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.contact.forms import CONSENT_VERSION
-from portal.contact.wording import delivery_wording
-from portal.geo import Place, great_circle_km, rounded_distance, uses_miles
+from portal.contact.wording import delivery_wording, site_email_reason
+from portal.geo import Place, country_code, great_circle_km, rounded_distance, uses_miles
 from portal.mail.outbox import add_email, delivery_key
 from portal.mail.rendering import render_email
 from portal.models import ContactRequest, Site, SiteRecipientOverride, Trial
@@ -206,6 +206,9 @@ def submit_contact_request(
         "needs_phone_call": recipients.needs_phone_call,
         "recipient_kind": recipients.kind,
         "delivery": delivery_wording(request),
+        # The site's team reads the patient's number as dialled from the site's country.
+        "site_region": country_code(site.country),
+        "reason": site_email_reason(request, trial.nct_id, current_app.config["PORTAL_NAME"]),
     }
     to_site = add_email(
         session,

@@ -83,3 +83,46 @@ def delivery_wording(contact: ContactRequest) -> DeliveryWording:
         summary=gettext("We passed your details on, for the study team at %(facility)s.", facility=facility),
         next_step=gettext("Someone from the study team will call or email you."),
     )
+
+
+def site_email_reason(contact: ContactRequest, nct_id: str, portal_name: str) -> str:
+    """The footer of the email to the recipients: why this address got a patient's request, by how it was chosen."""
+    facility = decode_entities(contact.facility_name)
+    values = {"facility": facility, "nct_id": nct_id, "portal": portal_name}
+    kind = contact.recipient_kind
+    if kind == RECIPIENT_OVERRIDE:
+        return gettext(
+            "You are getting this email because the %(portal)s team set this address to receive contact requests "
+            "for %(facility)s (%(nct_id)s), and a person asked through %(portal)s to hear from the study team there.",
+            **values,
+        )
+    if kind == RECIPIENT_SITE_CONTACT:
+        return gettext(
+            "You are getting this email because ClinicalTrials.gov lists this address as the contact for "
+            "%(facility)s in %(nct_id)s, and a person asked through %(portal)s to hear from the study team there.",
+            **values,
+        )
+    if kind == RECIPIENT_INVESTIGATOR:
+        return gettext(
+            "You are getting this email because ClinicalTrials.gov lists this address for the researcher who leads "
+            "%(nct_id)s at %(facility)s, and a person asked through %(portal)s to hear from the study team there.",
+            **values,
+        )
+    if kind == RECIPIENT_CENTRAL_CONTACT:
+        return gettext(
+            "You are getting this email because ClinicalTrials.gov lists this address as the central contact of "
+            "%(nct_id)s and no address for %(facility)s, where a person asked through %(portal)s to hear from the "
+            "study team.",
+            **values,
+        )
+    if kind == RECIPIENT_PORTAL_TEAM:
+        return gettext(
+            "You are getting this email because you are on the %(portal)s team, and ClinicalTrials.gov lists no "
+            "email address for %(facility)s in %(nct_id)s.",
+            **values,
+        )
+    return gettext(
+        "You are getting this email because a person asked through %(portal)s to hear from the study team at "
+        "%(facility)s (%(nct_id)s).",
+        **values,
+    )

@@ -9,6 +9,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.headerregistry import Address
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -151,6 +152,14 @@ def claim_due(session: Session, limit: int = 5, now: datetime | None = None) -> 
     return claimed
 
 
+def from_address(config: Mapping[str, Any], address: str) -> Address:
+    """`Trial Finder <no-reply@trials.example.org>`: the portal's name beside the stored sender address.
+
+    The email package writes it out, quoting a name with specials and encoding one that is not ASCII (RFC 2047).
+    """
+    return Address(display_name=config["PORTAL_NAME"], addr_spec=address)
+
+
 def build_message(row: OutboxEmail) -> bytes:
     message = Message(
         subject=row.subject,
@@ -164,6 +173,10 @@ def build_message(row: OutboxEmail) -> bytes:
     )
     message.msgId = row.message_id
     mime = message._message()  # Flask-Mail's MIME tree, serialised below with a line limit of our own
+    # The row keeps the bare address (the envelope sender); readers see the portal's name beside it. Set here, as an
+    # Address, not through Message(sender=...) or as formataddr's string: Flask-Mail encodes every name (an encoded
+    # one twice), and the email package folds a string again, splitting an encoded name with a comma in two.
+    mime.replace_header("From", from_address(current_app.config, row.sender))
     # At 78 characters a List-Unsubscribe URL cannot be folded, and the email package then writes the header as an
     # RFC 2047 encoded word, which mail providers do not read as a URL. RFC 5322's hard limit is 998.
     return mime.as_bytes(policy=mime.policy.clone(max_line_length=MAX_LINE_LENGTH))

@@ -1,14 +1,18 @@
-"""Emails from templates: templates/email/<name>/{subject.txt, body.txt, body.html}."""
+"""Emails from templates: templates/email/<name>/{subject.txt, body.txt, body.html}, the HTML with its CSS inlined."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from flask import current_app, render_template
+import css_inline
+from flask import Flask, current_app, render_template
 from flask_babel import force_locale, get_locale, get_translations
 from jinja2 import pass_context
 from markupsafe import Markup
+
+from portal.mail.readable import address_for_people, phone_for_people
 
 
 @dataclass(frozen=True)
@@ -18,16 +22,41 @@ class RenderedEmail:
     html: str
 
 
+def init_email_templates(app: Flask) -> None:
+    """The filters email templates use to show phone numbers and addresses to people."""
+    app.add_template_filter(phone_for_people, "phone_for_people")
+    app.add_template_filter(address_for_people, "address_for_people")
+
+
+@cache
+def _inliner() -> css_inline.CSSInliner:
+    # The layout's <style> (templates/email/_email.css) becomes style attributes, which every mail client reads;
+    # only the @media rules stay in a <style>, for the clients that can make the layout narrower on a phone.
+    # Nothing is fetched: an email never depends on a remote stylesheet or image.
+    return css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
+
+
+def inline_css(html: str) -> str:
+    return _inliner().inline(html)
+
+
 def one_line(text: str) -> str:
     """Subjects never contain a newline, whatever the data (names, facility names) held."""
     return " ".join(text.split())
 
 
+def _portal_context() -> dict[str, Any]:
+    """Who the email is from, for the layout's header and footer (a caller's own values win)."""
+    config = current_app.config
+    return {"portal_name": config["PORTAL_NAME"], "portal_url": config["PORTAL_BASE_URL"]}
+
+
 def render_email(name: str, **context: Any) -> RenderedEmail:
+    values = {**_portal_context(), **context}
     return RenderedEmail(
-        subject=one_line(render_template(f"email/{name}/subject.txt", **context)),
-        text=render_template(f"email/{name}/body.txt", **context),
-        html=render_template(f"email/{name}/body.html", **context),
+        subject=one_line(render_template(f"email/{name}/subject.txt", **values)),
+        text=render_template(f"email/{name}/body.txt", **values),
+        html=inline_css(render_template(f"email/{name}/body.html", **values)),
     )
 
 
@@ -65,11 +94,18 @@ class BulkEmailRenderer:
             self.locale = str(get_locale() or language)
         self.gettext, self.ngettext = _bound_gettext(translations)
         self.env = current_app.jinja_env
+        self.portal = _portal_context()
 
     def render(self, name: str, **context: Any) -> RenderedEmail:
-        values = {"gettext": self.gettext, "ngettext": self.ngettext, "get_locale": lambda: self.locale, **context}
+        values = {
+            "gettext": self.gettext,
+            "ngettext": self.ngettext,
+            "get_locale": lambda: self.locale,
+            **self.portal,
+            **context,
+        }
         return RenderedEmail(
             subject=one_line(self.env.get_template(f"email/{name}/subject.txt").render(values)),
             text=self.env.get_template(f"email/{name}/body.txt").render(values),
-            html=self.env.get_template(f"email/{name}/body.html").render(values),
+            html=inline_css(self.env.get_template(f"email/{name}/body.html").render(values)),
         )

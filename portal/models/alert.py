@@ -1,4 +1,4 @@
-"""Patient Notification Services: subscribers, the conditions they follow, and the trials we told them about."""
+"""Trial alerts: subscribers, the conditions they follow, and the trials we told them about."""
 
 from __future__ import annotations
 

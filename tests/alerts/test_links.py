@@ -125,7 +125,7 @@ def test_alert_emails_carry_rfc_8058_headers_and_say_why(app: Flask, smtp_server
     for body in (text, html):
         assert "you follow “lupus”, and this trial is about “Lupus Nephritis”" in body
         assert "Chicago Research Center 0, Chicago, United States, 2 miles away" in body
-        assert "You signed up at Trial Finder for alerts about: lupus." in body
+        assert "you signed up at Trial Finder for trial alerts about: lupus." in body
         assert "https://trials.example.org/trials/NCT90000020" in body
 
 

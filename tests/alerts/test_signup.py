@@ -138,3 +138,9 @@ def test_condition_suggestions_come_from_known_trials(client: FlaskClient, impor
     found = client.get("/alerts/conditions?q=cervical").get_json()["conditions"]
     assert "Symptomatic Cervical Disc Disease" in found
     assert client.get("/alerts/conditions?q=zzzz").get_json() == {"conditions": []}
+
+
+def test_the_sign_up_page_calls_them_trial_alerts(client: FlaskClient) -> None:
+    page = client.get("/alerts/").get_data(as_text=True)
+    assert "Trial alerts: tell us what you are looking for" in page
+    assert "Patient Notification Services" not in page

@@ -1,4 +1,4 @@
-"""Patient Notification Services in Chromium: sign up, confirm by email, get an alert, leave with one click."""
+"""Trial alerts in Chromium: sign up, confirm by email, get an alert, leave with one click."""
 
 from __future__ import annotations
 

@@ -174,3 +174,12 @@ def test_a_facility_name_the_registry_html_encoded_reads_as_written(
     for text in (page, bodies(patient), bodies(site), site["Subject"]):
         assert "&#39;" not in text
     assert "&amp;#39;" not in patient.get_body(("html",)).get_content()  # type: ignore[union-attr]
+
+
+def test_the_confirmation_invites_to_trial_alerts_in_plain_words(
+    app: Flask, client: FlaskClient, smtp_server: SmtpServer, import_demo
+) -> None:  # type: ignore[no-untyped-def]
+    import_demo("NCT05821933")
+    page, _patient, _site = send_and_deliver(app, client, smtp_server, "NCT05821933")
+    assert "Sign up for trial alerts and we will email you" in page
+    assert "Patient Notification Services" not in page

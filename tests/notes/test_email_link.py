@@ -30,11 +30,11 @@ def test_the_link_is_emailed_without_the_passcode(app: Flask, client: FlaskClien
         deliver_due(db.session)
     [message] = smtp_server.messages
     assert message["To"] == "Sam@example.org"
-    assert message["Subject"] == "Notes about a clinical trial were shared with you"
+    assert message["Subject"] == "Notes about the trial NCT04012996 were shared with you on Trial Finder"
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     assert body["url"] in text and f'href="{body["url"]}"' in html
-    assert "ask the person who shared the notes with you" in text
+    assert "the person who shared the notes gives it to you themselves, separately" in text
     for part in (text, html):
         assert body["passcode"] not in part and body["passcode"].replace("-", " ") not in part
 
