@@ -23,6 +23,7 @@ from portal.notes.services import (
     revoke_share,
     unlock_share,
 )
+from portal.trials.presenters import partial_date
 from portal.trials.services import get_trial
 from portal.urls import external_url
 from portal.validation import normalised_email
@@ -110,6 +111,8 @@ def create() -> tuple[Response, int]:
         "passcode": created.passcode,
         "owner_token": created.owner_token,
         "expires_at": created.share.expires_at.isoformat(),
+        # Written here, so the notes panel shows the date as every page does (one form, the page's locale).
+        "expires_on": partial_date(created.share.expires_at),
         "count": len(created.share.notes),
     }
     return jsonify(body), 201

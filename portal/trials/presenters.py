@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from babel.lists import format_list
-from flask_babel import format_date, get_locale, gettext, ngettext
+from flask_babel import format_date, format_time, get_locale, gettext, ngettext
 
 from portal.ctgov.ages import AgeError, parse_age
 from portal.models import Trial
@@ -56,18 +56,33 @@ def age_range(minimum: str | None, maximum: str | None, *, given: bool) -> str:
     return gettext("%(low)s to %(high)s", low=_age_words(low.value, low.unit), high=_age_words(high.value, high.unit))
 
 
+# Every date a page shows has this one form, in the page's locale ("23 January 2025" in English); a month alone is
+# "January 2025". static/js/notes-share.js shows dates the server wrote with it, never its own.
+DATE_PATTERN = "d MMMM y"
+MONTH_PATTERN = "MMMM y"
+
+
 def partial_date(value: str | date | None) -> str | None:
-    """ "2025-10-15" -> "15 October 2025"; "2025-10" -> "October 2025"."""
+    """ "2025-10-15" -> "15 October 2025"; "2025-10" -> "October 2025"; a datetime -> its day (in UTC)."""
     if value is None:
         return None
     if isinstance(value, date):
-        return format_date(value, "d MMMM y")
+        return format_date(value, DATE_PATTERN)
     try:
         if len(value) == 7:
-            return format_date(date.fromisoformat(f"{value}-01"), "MMMM y")
-        return format_date(date.fromisoformat(value), "d MMMM y")
+            return format_date(date.fromisoformat(f"{value}-01"), MONTH_PATTERN)
+        return format_date(date.fromisoformat(value), DATE_PATTERN)
     except ValueError:
         return None
+
+
+def date_and_time(value: datetime, *, seconds: bool = False) -> str:
+    """ "3 November 2026, 12:30 UTC": a moment on a staff page, its date in the same form as every other date."""
+    return gettext(
+        "%(date)s, %(time)s UTC",
+        date=format_date(value, DATE_PATTERN),
+        time=format_time(value, "HH:mm:ss" if seconds else "HH:mm"),
+    )
 
 
 def short_list(names: Sequence[str], limit: int = 3) -> str:

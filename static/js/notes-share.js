@@ -26,8 +26,10 @@
         var link = item.querySelector(".share-item__link");
         if (/^https?:\/\//.test(share.url)) { link.href = share.url; }
         link.textContent = share.url;
-        var expires = new Date(share.expiresAt).toLocaleDateString(document.documentElement.lang || undefined,
-          { day: "numeric", month: "long", year: "numeric" });
+        // The server writes the date in the form every page uses; a share stored before it did falls back to the
+        // browser's own long form in the page's language.
+        var expires = share.expiresOn || new Date(share.expiresAt).toLocaleDateString(
+          document.documentElement.lang || undefined, { day: "numeric", month: "long", year: "numeric" });
         var count = share.count === 1 ? data.msgOneNote : data.msgNotesCount.replace("{count}", share.count);
         item.querySelector(".share-item__meta").textContent = data.msgExpires.replace("{date}", expires) + " · " + count;
         item.querySelector(".js-share-revoke").addEventListener("click", function () { revoke(share); });
@@ -143,7 +145,7 @@
         return response.json().catch(function () { return {}; }).then(function (result) {
           if (response.status === 201) {
             var shares = load(SHARES_KEY);
-            shares.push({ url: result.url, ownerToken: result.owner_token, expiresAt: result.expires_at, count: result.count });
+            shares.push({ url: result.url, ownerToken: result.owner_token, expiresAt: result.expires_at, expiresOn: result.expires_on, count: result.count });
             store(SHARES_KEY, shares);
             shareForm.hidden = true;
             passcodeInput.value = "";

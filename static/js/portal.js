@@ -30,14 +30,15 @@
     });
   }
 
-  // After a reorder or an error, bring the reader back to the form and announce what changed.
-  var summary = document.querySelector(".error-summary");
-  if (summary) {
-    summary.setAttribute("tabindex", "-1");
-    summary.focus();
+  // After a form error, bring the reader to the error summary; after "Find the nearest site", to the message that
+  // says the sites were reordered (the server marks it with data-focus-on-load). Focus makes a screen reader read it.
+  var target = document.querySelector(".error-summary") || document.querySelector("[data-focus-on-load]");
+  if (target) {
+    target.setAttribute("tabindex", "-1");
+    target.focus();
     // Chromium scrolls to the form's #contact once the page has loaded, and that takes the focus away: give it back.
     window.addEventListener("load", function () {
-      if (document.activeElement === document.body) { summary.focus(); }
+      if (document.activeElement === document.body) { target.focus(); }
     });
   }
 })();

@@ -23,6 +23,8 @@ def test_a_site_member_works_their_own_requests(app: Flask, live_server: str, pa
     page.get_by_label("Password").fill("not the password at all")
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#password-error")).to_contain_text("not right")
+    expect(page.locator(".error-summary")).to_be_focused()  # the summary is read first, and links to the field
+    expect(page.locator(".error-summary a")).to_have_attribute("href", "#password")
     expect(page.get_by_label("Email")).to_have_value(ALICE)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()

@@ -169,7 +169,9 @@ def test_an_open_trial_without_a_form_points_to_its_central_contacts(
     page.goto(f"{live_server}/trials/{CONTACTS_ONLY_TRIAL}")
 
     expect(page.locator("#contact")).to_have_count(0)
-    page.locator(".trial-header a.button", has_text="Contact the study team").click()
+    # On a wide screen the button sits in the "In short" side column (the header's copy is for phones).
+    expect(page.locator(".trial-header a.button", has_text="Contact the study team")).to_be_hidden()
+    page.locator("#in-short a.button", has_text="Contact the study team").click()
     assert page.url.endswith("#team")
     team = page.locator("#team")
     expect(team.locator("h2")).to_have_text("Contact the study team")
@@ -232,7 +234,8 @@ def test_pages_load_nothing_from_another_origin_and_log_no_errors(
         assert response is not None and response.ok, path
         page.wait_for_load_state("load")
 
-    assert f"{live_server}/static/css/portal.css" in requests
+    for sheet in ("tokens", "base", "components", "pages", "search", "print"):
+        assert f"{live_server}/static/css/{sheet}.css" in requests, sheet
     assert any(url.startswith(f"{live_server}/static/js/portal.js") for url in requests)
     foreign = [url for url in requests if not url.startswith(live_server + "/")]
     assert not foreign, f"requests to another origin: {foreign}"

@@ -32,6 +32,8 @@ def section(html: str, section_id: str) -> str:
 
 
 def test_the_sections_come_in_the_order_a_patient_reads_them(client: FlaskClient) -> None:
+    # On wide screens "In short" is shown as a side column (tests/browser/test_design.py), but only the CSS grid
+    # moves it: in the document, which screen readers, phones and print follow, it stays right after the header.
     html = client.get(f"/trials/{LARGE}").get_data(as_text=True)
     order = ("trial-title", "in-short", "overview", "testing", "eligibility", "locations", "contact", "team")
     order += ("details", "faqs")
