@@ -1,0 +1,47 @@
+"""A site member writes "In plain words" in Chromium: preview with the reading grade, save, and the trial page."""
+
+from __future__ import annotations
+
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from tests.browser.axe import assert_axe_clean
+from tests.staff import ALICE, PASSWORD, TRIAL
+from tests.summaries.helpers import PLAIN, people
+
+
+def test_a_site_member_previews_saves_and_sees_the_summary_on_the_trial_page(
+    app: Flask,
+    live_server: str,
+    page: Page,
+    import_demo,  # type: ignore[no-untyped-def]
+) -> None:
+    people(app, import_demo)
+    page.goto(f"{live_server}/site/")
+    page.get_by_label("Email").fill(ALICE)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name=f"In plain words: {TRIAL}").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"In plain words: {TRIAL}")
+    assert_axe_clean(page)
+
+    page.get_by_label("In plain words").fill(PLAIN)
+    page.get_by_role("button", name="Preview and reading grade").click()
+    expect(page.locator("#reading-grade")).to_contain_text("Reading grade: about grade")
+    expect(page.locator(".preview li").first).to_have_text("You have surgery to put in two new discs.")
+    expect(page.get_by_label("In plain words")).to_have_value(PLAIN)
+    assert_axe_clean(page)
+
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status").first).to_contain_text("Saved.")
+
+    page.get_by_role("link", name="Open the trial's page").click()
+    summary = page.locator("#plain-summary")
+    expect(summary.get_by_role("heading", level=2)).to_have_text("In plain words")
+    expect(summary).to_contain_text("We want to find out if a new neck disc works")
+    expect(summary).to_contain_text("Written by the study team at ")
+    # The registry's own summary is one click away.
+    summary.get_by_role("link", name="Read the registry's own summary").click()
+    assert page.evaluate("location.hash") == "#overview"
+    expect(page.locator("#overview")).to_contain_text("A multi-center, prospective, randomized")
+    assert_axe_clean(page)
