@@ -5,13 +5,13 @@ Who may open it for which trial is decided by `portal.site.services.get_editable
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from portal.database import unit_of_work
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.models import Trial
 from portal.models.user import User
 from portal.site.forms import PlainSummaryForm
@@ -63,7 +63,7 @@ def _editor(trial: Trial, form: PlainSummaryForm, status: int = 200, preview: bo
         summary=summary,
         site=author_site(db.session, _user(), trial),
         preview_html=render_markdown(text) if preview else None,
-        grade=reading_grade(text) if preview or (summary and not form.errors) else None,
+        grade=None if form.errors else reading_grade(text),
         target_grade=TARGET_GRADE,
         max_summary=MAX_SUMMARY,
     ), status
@@ -93,6 +93,32 @@ def save(nct_id: str) -> Response | tuple[str, int]:
     else:
         flash(gettext("Nothing changed."))
     return redirect(url_for("summaries.edit", nct_id=trial.nct_id))
+
+
+def _grade_limit() -> str:
+    return current_app.config["SUMMARY_GRADE_RATE_LIMIT"]
+
+
+def _user_key() -> str:
+    # Limits run before the blueprint's sign-in check: an anonymous request is counted by its address.
+    user_id = getattr(current_user, "id", None)
+    return f"user:{user_id}" if user_id is not None else f"ip:{request.remote_addr}"
+
+
+@bp.post("/<nct_id>/plain-summary/grade")
+@limiter.limit(_grade_limit, key_func=_user_key)
+def live_grade(nct_id: str) -> tuple[Response, int]:
+    """The reading grade as the editor types (static/js/plain-summary.js); the form token is checked, as on every
+    POST, and nothing is stored. Without JavaScript, "Preview" gives the same."""
+    trial = _trial_or_404(nct_id)
+    form = PlainSummaryForm()
+    form.validate()
+    if form.markdown.errors and form.markdown.data:  # too long or a forbidden character; empty is just empty
+        return jsonify(error=str(form.markdown.errors[0])), 422
+    html = render_template(
+        "site/_reading_grade.html", grade=reading_grade(form.markdown.data), target_grade=TARGET_GRADE
+    )
+    return jsonify(nct_id=trial.nct_id, html=html), 200
 
 
 @bp.get("/plain-summary")

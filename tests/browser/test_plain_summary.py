@@ -25,9 +25,12 @@ def test_a_site_member_previews_saves_and_sees_the_summary_on_the_trial_page(
     expect(page.get_by_role("heading", level=1)).to_have_text(f"In plain words: {TRIAL}")
     assert_axe_clean(page)
 
+    grade = page.locator("#reading-grade")
+    expect(grade).to_contain_text("Write a few sentences to see the reading grade.")
     page.get_by_label("In plain words").fill(PLAIN)
+    expect(grade).to_contain_text("Reading grade: about grade")  # as they type (static/js/plain-summary.js)
     page.get_by_role("button", name="Preview and reading grade").click()
-    expect(page.locator("#reading-grade")).to_contain_text("Reading grade: about grade")
+    expect(grade).to_contain_text("Reading grade: about grade")
     expect(page.locator(".preview li").first).to_have_text("You have surgery to put in two new discs.")
     expect(page.get_by_label("In plain words")).to_have_value(PLAIN)
     assert_axe_clean(page)

@@ -133,3 +133,36 @@ def test_a_malformed_trial_number_is_not_found(client: FlaskClient, staff: Peopl
     assert client.get("/site/trials/plain-summary?nct_id=NCT99999999").status_code == 404
     response = client.get(f"/site/trials/plain-summary?nct_id={TRIAL.lower()}")
     assert response.status_code == 302 and response.headers["Location"].endswith(EDITOR)
+
+
+def _grade(client: FlaskClient, text: str, token: str | None) -> tuple[int, dict[str, str]]:
+    data = {"markdown": text} | ({"csrf_token": token} if token else {})
+    response = client.post(f"{EDITOR}/grade", data=data, headers={"Accept": "application/json"})
+    return response.status_code, response.get_json(silent=True) or {}
+
+
+def test_the_live_grade_needs_the_form_token_and_the_right_trial_and_stores_nothing(
+    client: FlaskClient, app: Flask, staff: People
+) -> None:
+    sign_in(client, ALICE)
+    token = csrf_token(client, EDITOR)
+    status, body = _grade(client, PLAIN, token)
+    assert status == 200 and "Reading grade: about grade" in body["html"]
+    status, body = _grade(client, "Too short.", token)
+    assert status == 200 and "Write a few sentences" in body["html"]
+    assert _grade(client, PLAIN, None)[0] == 400
+    assert _grade(client, "A NUL\x00 here.", token)[0] == 422
+    client.post("/account/sign-out", data={"csrf_token": token})
+    sign_in(client, CAROL)
+    token = csrf_token(client, f"/site/trials/{OTHER_TRIAL}/plain-summary")
+    assert _grade(client, PLAIN, token)[0] == 404  # not her trial
+    assert _stored(app) == [] and _audit(app) == []
+
+
+def test_the_live_grade_is_rate_limited_per_user(
+    client: FlaskClient, app: Flask, staff: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "SUMMARY_GRADE_RATE_LIMIT", "3 per minute")
+    sign_in(client, OPS)
+    token = csrf_token(client, EDITOR)
+    assert [_grade(client, PLAIN, token)[0] for _ in range(4)] == [200, 200, 200, 429]
