@@ -1,13 +1,19 @@
-"""A site member writes "In plain words" in Chromium: preview with the reading grade, save, and the trial page."""
+"""Plain summaries in Chromium: a site member previews (grade as they type), saves and finds it on the trial page;
+an operator reviews one that a re-import flagged."""
 
 from __future__ import annotations
 
 from flask import Flask
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
+from portal.extensions import db
+from portal.models import PlainSummary, Trial
+from portal.models.base import utcnow
+from portal.models.plain_summary import registry_summary_hash
 from tests.browser.axe import assert_axe_clean
 from tests.staff import ALICE, PASSWORD, TRIAL
-from tests.summaries.helpers import PLAIN, people
+from tests.summaries.helpers import OPS, PLAIN, people
 
 
 def test_a_site_member_previews_saves_and_sees_the_summary_on_the_trial_page(
@@ -48,3 +54,42 @@ def test_a_site_member_previews_saves_and_sees_the_summary_on_the_trial_page(
     assert page.evaluate("location.hash") == "#overview"
     expect(page.locator("#overview")).to_contain_text("A multi-center, prospective, randomized")
     assert_axe_clean(page)
+
+
+def test_an_operator_sees_a_summary_that_needs_review_with_the_old_and_new_registry_text(
+    app: Flask,
+    live_server: str,
+    page: Page,
+    import_demo,  # type: ignore[no-untyped-def]
+) -> None:
+    people(app, import_demo)
+    with app.app_context():
+        trial = db.session.scalars(select(Trial).where(Trial.nct_id == TRIAL)).one()
+        db.session.add(
+            PlainSummary(
+                trial_id=trial.id,
+                markdown=PLAIN,
+                written_by="portal",
+                registry_summary_hash=registry_summary_hash("An older registry summary."),
+                registry_summary_text="An older registry summary.",
+                needs_review=True,
+                flagged_at=utcnow(),
+            )
+        )
+        db.session.commit()
+    page.goto(f"{live_server}/admin/trials")
+    page.get_by_label("Email").fill(OPS)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".notice")).to_contain_text("1 plain-language summary needs review")
+    assert_axe_clean(page)
+    page.get_by_role("link", name="Review them").click()
+    page.get_by_text(f"What changed in {TRIAL}").click()
+    row = page.locator("tbody tr").first
+    expect(row).to_contain_text("Needs review")
+    expect(row).to_contain_text("An older registry summary.")
+    expect(row).to_contain_text("A multi-center, prospective, randomized")
+    assert_axe_clean(page)
+    # Not on the public page until someone saves it again.
+    page.goto(f"{live_server}/trials/{TRIAL}")
+    expect(page.locator("#plain-summary")).to_have_count(0)
