@@ -111,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.main import bp as main_bp
     from portal.main.errors import register_error_handlers
     from portal.notes.views import bp as notes_bp
+    from portal.site.summary_views import bp as summaries_bp
     from portal.site.views import bp as site_bp
     from portal.trials import bp as trials_bp
 
@@ -121,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notes_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(site_bp)
+    app.register_blueprint(summaries_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     register_error_handlers(app)

@@ -100,6 +100,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "NOTES_UNLOCK_RATE_LIMIT_IP": os.environ.get("NOTES_UNLOCK_RATE_LIMIT_IP") or "20 per hour",
         "NOTES_SHARE_RATE_LIMIT_IP": os.environ.get("NOTES_SHARE_RATE_LIMIT_IP") or "30 per hour",
         "NOTES_EMAIL_RATE_LIMIT_SHARE": os.environ.get("NOTES_EMAIL_RATE_LIMIT_SHARE") or "5 per day",
+        "SUMMARY_GRADE_RATE_LIMIT": os.environ.get("SUMMARY_GRADE_RATE_LIMIT") or "60 per minute",
         "TRIALS_PER_PAGE": _int("TRIALS_PER_PAGE", 20),
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT") or "120 per minute",
         # Signed-in staff (site teams and operators).

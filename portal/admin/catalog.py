@@ -25,6 +25,7 @@ from portal.extensions import db
 from portal.faqs import services as faqs
 from portal.models import Site
 from portal.post_import import post_import
+from portal.site.summaries import count_needing_review
 
 
 def _clear_page_cache() -> None:
@@ -33,7 +34,13 @@ def _clear_page_cache() -> None:
 
 def _trials_page(form: ImportForm, status: int = 200) -> tuple[str, int]:
     query = request.args.get("q", "").strip()[:20]
-    return render_template("admin/trials.html", trials=trials_page(db.session, query), form=form, q=query), status
+    return render_template(
+        "admin/trials.html",
+        trials=trials_page(db.session, query),
+        form=form,
+        q=query,
+        summaries_to_review=count_needing_review(db.session),
+    ), status
 
 
 @bp.get("/trials")

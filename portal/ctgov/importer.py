@@ -15,6 +15,7 @@ from portal.ctgov.record import RecordError, SiteData, TrialData, content_hash, 
 from portal.ctgov.sources import SourceRecord
 from portal.models import Site, SiteRecipientOverride, Trial, TrialCondition, TrialTerm
 from portal.models.base import utcnow
+from portal.models.plain_summary import PlainSummary, registry_summary_hash
 from portal.models.search_index import document_for, index_trial
 from portal.validation import UnstorableInput
 from portal.vocabulary import OPEN_STATUSES, RECRUITING
@@ -146,6 +147,7 @@ def upsert_trial(session: Session, data: TrialData) -> str:
     is_new = trial is None
     was_open = trial is not None and trial.overall_status in OPEN_STATUSES
     was_recruiting = trial is not None and trial.overall_status == RECRUITING
+    old_summary = None if trial is None else trial.brief_summary
     if trial is None:
         trial = Trial(nct_id=data.nct_id)
         session.add(trial)
@@ -159,6 +161,8 @@ def upsert_trial(session: Session, data: TrialData) -> str:
     trial.raw = data.raw
     trial.content_hash = data.content_hash
     session.flush()
+    if not is_new and trial.brief_summary != old_summary:
+        flag_plain_summary(session, trial.id, trial.brief_summary)
     _replace_conditions(session, trial.id, data.conditions)
     _replace_terms(session, trial.id, data.terms)
     _sync_sites(session, trial.id, data.sites, is_new)
@@ -166,6 +170,22 @@ def upsert_trial(session: Session, data: TrialData) -> str:
     # Relationship collections loaded earlier would be stale after the bulk statements above.
     session.expire(trial, ["conditions", "sites"])
     return "created" if is_new else "updated"
+
+
+def flag_plain_summary(session: Session, trial_id: int, brief_summary: str | None) -> None:
+    """A plain-language summary written against another registry summary needs a person to read it again: it is
+    flagged (and off the public page) until someone saves it. Text that was only re-wrapped hashes the same."""
+    session.execute(
+        update(PlainSummary)
+        .where(
+            PlainSummary.trial_id == trial_id,
+            PlainSummary.registry_summary_hash != registry_summary_hash(brief_summary),
+            PlainSummary.needs_review.is_(False),
+        )
+        # updated_at says when a person last wrote it; the flag is not an edit.
+        .values(needs_review=True, flagged_at=utcnow(), updated_at=PlainSummary.updated_at)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def import_records(

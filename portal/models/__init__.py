@@ -7,6 +7,7 @@ from portal.models.contact import ContactRequest, SiteRecipientOverride
 from portal.models.faq import Faq
 from portal.models.note_share import NoteShare, NoteShareAttempts
 from portal.models.outbox import OutboxEmail
+from portal.models.plain_summary import PlainSummary
 from portal.models.trial import SearchFacts, Site, Trial, TrialCondition, TrialTerm
 from portal.models.user import SignInFailure, SiteMembership, User, UserSession
 
@@ -27,6 +28,7 @@ __all__ = [
     "NoteShare",
     "NoteShareAttempts",
     "OutboxEmail",
+    "PlainSummary",
     "SearchFacts",
     "Site",
     "SiteRecipientOverride",

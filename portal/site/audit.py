@@ -1,4 +1,4 @@
-"""The audit log: who viewed, exported or changed which request. Written here, read by operators, never edited."""
+"""The audit log: who viewed, exported or changed which request or plain summary. Read by operators, never edited."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from portal.models.base import utcnow
 from portal.models.user import User
 
 VIEWED, EXPORTED, STATUS, NOTE, FIRST_RESPONSE = "viewed", "exported", "status changed", "note added", "first response"
+# A trial's plain-language summary (no request: the detail names the trial).
+SUMMARY_WRITTEN, SUMMARY_CHANGED = "plain summary written", "plain summary changed"
 
 
 def record(

@@ -1,4 +1,4 @@
-"""Forms of the site team area: list filters, status, note, first response."""
+"""Forms of the site team area: list filters, status, note, first response, a trial's plain summary."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.models.contact import CONTACT_STATUSES
 from portal.site.services import MAX_NOTE
+from portal.site.summaries import MAX_SUMMARY
+from portal.validation import has_control_characters
 
 STATUS_LABELS = {
     "new": _l("New"),
@@ -59,3 +61,23 @@ class FirstResponseForm(FlaskForm):
         [DataRequired(_l("Please give the date and time, like 2026-11-25 14:30."))],
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
+
+
+def summary_characters(form: FlaskForm, field: TextAreaField) -> None:
+    """Markdown may have line breaks and tabs, nothing else invisible (a NUL, a right-to-left override)."""
+    if field.data and has_control_characters(field.data, allowed="\r\n\t"):
+        raise ValidationError(_l("Please remove special characters from the summary."))
+
+
+class PlainSummaryForm(FlaskForm):
+    markdown = TextAreaField(
+        _l("In plain words"),
+        [
+            DataRequired(_l("Please write the summary.")),
+            Length(max=MAX_SUMMARY, message=_l("Please keep the summary under %(max)d characters.")),
+            summary_characters,
+        ],
+        render_kw={"rows": 14},
+    )
+    # Two buttons: "Preview" shows the text and its reading grade and stores nothing; "Save" publishes it.
+    action = SelectField(choices=[SelectChoice("preview"), SelectChoice("save")], default="preview")

@@ -42,6 +42,24 @@ def scoped_requests(user: User) -> Select[tuple[ContactRequest]]:
     )
 
 
+def editable_trials(user: User) -> Select[tuple[Trial]]:
+    """The one place that decides whose plain-language summary a user may write: an operator any trial's, a site
+    member those of the trials their sites belong to."""
+    if user.is_admin:
+        return select(Trial)
+    member_trials = (
+        select(Site.trial_id)
+        .join(SiteMembership, SiteMembership.site_id == Site.id)
+        .where(SiteMembership.user_id == user.id)
+    )
+    return select(Trial).where(Trial.id.in_(member_trials))
+
+
+def get_editable_trial(session: Session, user: User, nct_id: str) -> Trial | None:
+    """The trial, if the user may write its plain summary; another site's trial is indistinguishable from none."""
+    return session.scalar(editable_trials(user).where(Trial.nct_id == nct_id))
+
+
 def user_sites(session: Session, user: User) -> list[Site]:
     return list(
         session.scalars(

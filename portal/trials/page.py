@@ -25,6 +25,7 @@ from portal.text import shorten, split_long_markdown, to_plain_text
 from portal.trials import freshness
 from portal.trials.freshness import NotOpenNotice, not_open_notice, stale_reasons, stale_status_warning
 from portal.trials.locations import OPEN_GROUPS_UP_TO, group_sites
+from portal.trials.plain_summary import shown_plain_summary
 from portal.trials.presenters import who_can_join
 from portal.trials.record_copy import RecordCopy
 from portal.trials.services import get_trial
@@ -70,6 +71,7 @@ _PAGE_VERSION_SQL = text(
     SELECT t.id, t.content_hash, t.updated_at,
            (SELECT count(*) FROM faqs f WHERE f.trial_id IS NULL OR f.trial_id = t.id),
            (SELECT max(f.updated_at) FROM faqs f WHERE f.trial_id IS NULL OR f.trial_id = t.id),
+           (SELECT p.updated_at FROM plain_summaries p WHERE p.trial_id = t.id AND NOT p.needs_review),
            t.overall_status, t.status_verified_date, t.primary_completion_date
     FROM trials t
     WHERE t.nct_id = :nct_id AND NOT t.hidden
@@ -84,8 +86,8 @@ def _page_version_driver_sql(dialect: Dialect) -> str:
 
 
 def page_version(session: Session, nct_id: str, today: date) -> tuple[Hashable, ...] | None:
-    """What the page depends on: the trial's version, its FAQs' version, and why its status may be out of date
-    on `today` (see cached_trial_page). None when there is no such trial."""
+    """What the page depends on: the trial's version, its FAQs' version, its shown plain summary's version, and why
+    its status may be out of date on `today` (see cached_trial_page). None when there is no such trial."""
     engine = session.get_bind()
     sql = _page_version_driver_sql(engine.dialect)
     params: dict[str, str] | tuple[str] = (
@@ -171,6 +173,7 @@ def render_trial_page(session: Session, trial: Trial, contact: Any, today: date 
         who_can_join=who_can_join(trial),
         record_copy=RecordCopy.of(trial.raw),
         team=study_team(trial, has_contact_form=contact is not None),
+        plain_summary=shown_plain_summary(session, trial.id),
         description_repeats=repeats_eligibility(trial.detailed_description, trial.eligibility_criteria),
         description_parts=split_long_markdown(trial.detailed_description, DESCRIPTION_LEAD_WORDS),
         location_groups=location_groups,
