@@ -43,6 +43,7 @@ def test_without_the_box_ticked_nothing_is_attached(app: Flask, client: FlaskCli
     answers, _asked = answers_for(client)
     response = post_contact(client, OPEN_TRIAL, self_check=json.dumps(answers))  # the box left unticked
     assert response.status_code == 302
+    assert "were attached" not in client.get(response.headers["Location"]).get_data(as_text=True)
     request = stored_request(app)
     assert request.self_check_answers is None
     with app.app_context():
@@ -67,6 +68,8 @@ def test_with_the_box_the_site_team_sees_each_answer_beside_its_question(
     answers, (inclusion, exclusion) = answers_for(client)
     response = post_contact(client, OPEN_TRIAL, attach_self_check="y", self_check=json.dumps(answers))
     assert response.status_code == 302
+    sent = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'Your answers to "Could this study fit me?" were attached' in sent
     request = stored_request(app)
     assert request.self_check_answers is not None
     assert [(row["kind"], row["answer"]) for row in request.self_check_answers] == [
