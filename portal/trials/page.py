@@ -150,7 +150,6 @@ def render_trial_page(session: Session, trial: Trial, contact: Any, today: date 
     summary = to_plain_text(trial.brief_summary) or trial.brief_title
     trial_open = trial.overall_status in OPEN_STATUSES
     location_groups = group_sites(sites, trial_open=trial_open, last_updated=trial.last_update_posted_on)
-    first_condition = trial.condition_names[0] if trial.conditions else None
     return render_template(
         "trials/detail.html",
         trial=trial,
@@ -170,7 +169,6 @@ def render_trial_page(session: Session, trial: Trial, contact: Any, today: date 
         json_ld=medical_trial(trial, canonical_url, phase_label(trial.phases)),
         criteria=parse_criteria(trial.eligibility_criteria),
         self_check=self_check_for(trial),
-        self_check_other_trials_url=open_trials_search_url(first_condition),
         design=study_design(trial.raw),
         who_can_join=who_can_join(trial),
         record_copy=RecordCopy.of(trial.raw),
