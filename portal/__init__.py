@@ -114,9 +114,11 @@ def register_blueprints(app: Flask) -> None:
     from portal.site.summary_views import bp as summaries_bp
     from portal.site.views import bp as site_bp
     from portal.trials import bp as trials_bp
+    from portal.trials.self_check_views import bp as self_check_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(trials_bp)
+    app.register_blueprint(self_check_bp)
     app.register_blueprint(contact_bp)
     app.register_blueprint(alerts_bp)
     app.register_blueprint(notes_bp)

@@ -73,6 +73,15 @@ class ContactForm(FlaskForm):
         ),
         [DataRequired(_l("Please tick this box so we can share your details with the study team."))],
     )
+    # "Could this study fit me?" answers: the script (or the self-check's result page) fills in the hidden field;
+    # they are read, checked and stored only when this separate box is ticked.
+    self_check = HiddenField()
+    attach_self_check = BooleanField(
+        _l(
+            'Also send my answers to "Could this study fit me?" to the study team with this request. They are stored'
+            " with the request and shown to the site team."
+        ),
+    )
     # A field people never see; bots fill in every field they find.
     website = StringField(_l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
 

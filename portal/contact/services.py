@@ -125,6 +125,8 @@ class PatientDetails:
     phone: str
     language: str | None
     message: str | None
+    # The self-check answers the patient chose to attach (portal.trials.self_check.attached_answers), else None.
+    self_check: list[dict[str, str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,9 @@ def recent_duplicate(
     )
     same = (details.first_name, details.last_name, details.phone, details.language, details.message)
     for request in earlier:
-        if (request.first_name, request.last_name, request.phone, request.language, request.message) == same:
+        if (request.first_name, request.last_name, request.phone, request.language, request.message) == same and (
+            request.self_check_answers or None
+        ) == (details.self_check or None):
             return request
     return None
 
@@ -192,6 +196,8 @@ def submit_contact_request(
         created_at=now,
         updated_at=now,
     )
+    if details.self_check:  # left out otherwise: the column stays NULL, not a JSON null
+        request.self_check_answers = details.self_check
     session.add(request)
     session.flush()
     context = {

@@ -31,6 +31,7 @@ from portal.forms import did_you_mean_place
 from portal.geo import Place, PlaceLookup, country_code, look_up_place
 from portal.models import Site, Trial
 from portal.trials.page import register_contact_section, render_trial_page
+from portal.trials.self_check import SelfCheckError, attached_answers, read_answers_json, self_check_for
 from portal.trials.services import get_trial
 from portal.validation import normalised_email
 from portal.vocabulary import RECRUITING
@@ -135,6 +136,17 @@ def submit(nct_id: str) -> Response | tuple[str, int]:
     elif site is None or site.status != RECRUITING:
         form.site.errors = [gettext("Please choose a study site that is recruiting.")]
         valid = False
+    attached = None
+    if form.attach_self_check.data:
+        attached = _self_check_answers(trial, form)
+        if not attached:
+            form.attach_self_check.errors = [
+                gettext(
+                    'There are no answers to send yet. Answer the questions in "Could this study fit me?", or untick'
+                    " this box."
+                )
+            ]
+            valid = False
     if not valid:
         return _page(trial, panel, 422)
     assert site is not None and form.phone_e164 is not None
@@ -145,6 +157,7 @@ def submit(nct_id: str) -> Response | tuple[str, int]:
         phone=form.phone_e164,
         language=form.language.data or None,
         message=(form.message.data or "").strip() or None,
+        self_check=attached,
     )
     with unit_of_work() as uow:  # from here this request writes; on SQLite take the write lock before reading again
         try:
@@ -157,6 +170,21 @@ def submit(nct_id: str) -> Response | tuple[str, int]:
     # Stored before we say "sent"; the emails are on their way.
     session[SENT_KEY] = {"id": submission.request.public_id, "at": int(time.time())}
     return redirect(url_for("contact.sent", nct_id=trial.nct_id))
+
+
+def _self_check_answers(trial: Trial, form: ContactForm) -> list[dict[str, str]]:
+    """The answers to attach, read strictly: anything our pages cannot have sent is refused (400), stores nothing."""
+    text = (form.self_check.data or "").strip()
+    check = self_check_for(trial)
+    if not text or text == "{}":
+        return []
+    if check is None:
+        abort(400)
+    try:
+        answers = read_answers_json(check, text)
+    except SelfCheckError:
+        abort(400)
+    return attached_answers(check, answers)
 
 
 @bp.errorhandler(CSRFError)
@@ -176,6 +204,7 @@ def _form_expired_page(error: CSRFError) -> tuple[str, int]:
         return render_template("errors/error.html", error=error, code=400), 400
     form = ContactForm(meta={"csrf": False})
     form.consent.data = False  # consent is given again, on a form we know was ours
+    form.attach_self_check.data = False
     site = find_site(db.session, trial, request.form.get("site"))
     choices = site_choices(sites, None)
     panel = ContactPanel(form, choices, generate_csrf(), selected=str(site.id) if site else preselected_site(choices))

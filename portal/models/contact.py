@@ -60,6 +60,9 @@ class ContactRequest(TimestampMixin, Base):
     recipient_kind: Mapped[str | None] = mapped_column(String(20))
     # When the site team first reached the person; the response time is measured to it.
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The patient's "Could this study fit me?" answers, only when they ticked the box to attach them: a list of
+    # {"id", "kind", "text", "answer"} as they saw the questions (see portal.trials.self_check.attached_answers).
+    self_check_answers: Mapped[list[dict[str, str]] | None] = mapped_column(JSONType)
 
     trial: Mapped[Trial] = relationship()
     site: Mapped[Site | None] = relationship()

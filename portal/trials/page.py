@@ -28,6 +28,7 @@ from portal.trials.locations import OPEN_GROUPS_UP_TO, group_sites
 from portal.trials.plain_summary import shown_plain_summary
 from portal.trials.presenters import who_can_join
 from portal.trials.record_copy import RecordCopy
+from portal.trials.self_check import self_check_for
 from portal.trials.services import get_trial
 from portal.trials.structured_data import medical_trial
 from portal.trials.study_design import study_design
@@ -169,6 +170,7 @@ def render_trial_page(session: Session, trial: Trial, contact: Any, today: date 
         meta_description=shorten(summary, META_DESCRIPTION_LENGTH),
         json_ld=medical_trial(trial, canonical_url, phase_label(trial.phases)),
         criteria=parse_criteria(trial.eligibility_criteria),
+        self_check=self_check_for(trial),
         design=study_design(trial.raw),
         who_can_join=who_can_join(trial),
         record_copy=RecordCopy.of(trial.raw),
