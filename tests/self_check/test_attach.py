@@ -83,6 +83,11 @@ def test_with_the_box_the_site_team_sees_each_answer_beside_its_question(
         deliver_due(db.session)
     to_site = [m for m in smtp_server.messages if request.email not in m["To"]]
     assert len(to_site) == 1
+    to_patient = [m for m in smtp_server.messages if request.email in m["To"]]
+    assert len(to_patient) == 1
+    for part in ("plain", "html"):
+        copy = to_patient[0].get_body((part,)).get_content()
+        assert "were attached, so the study team can see them with your request." in " ".join(copy.split())
     text = to_site[0].get_body(("plain",)).get_content().replace("\r\n", "\n")
     html = to_site[0].get_body(("html",)).get_content()
     assert 'The person chose to attach their answers to "Could this study fit me?"' in text

@@ -35,12 +35,14 @@ def test_the_sections_come_in_the_order_a_patient_reads_them(client: FlaskClient
     # On wide screens "In short" is shown as a side column (tests/browser/test_design.py), but only the CSS grid
     # moves it: in the document, which screen readers, phones and print follow, it stays right after the header.
     html = client.get(f"/trials/{LARGE}").get_data(as_text=True)
-    order = ("trial-title", "in-short", "overview", "testing", "eligibility", "locations", "contact", "team")
+    order = ("trial-title", "in-short", "overview", "testing", "eligibility", "self-check", "locations", "contact")
+    order += ("team",)
     order += ("details", "faqs")
     found = positions(html, *order)
     assert found == sorted(found)
     toc = re.findall(r'<li><a href="#([a-z-]+)"', html.split('class="toc"', 1)[1].split("</nav>", 1)[0])
-    assert toc == ["overview", "testing", "eligibility", "locations", "contact", "team", "details", "faqs"]
+    assert toc[:4] == ["overview", "testing", "eligibility", "self-check"]
+    assert toc[4:] == ["locations", "contact", "team", "details", "faqs"]
 
 
 def test_the_notes_panel_comes_after_the_content_with_a_small_control_near_the_top(client: FlaskClient) -> None:
