@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 from benchlib import BenchError, machine_line, percentile, print_table
-from usearch.index import Index
 
 from portal.embeddings.model import DIMENSIONS, default_model_path, default_tokenizer_path, load_embedder
 
@@ -69,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     rng = np.random.default_rng(7)
     embedder = load_embedder(default_model_path(), default_tokenizer_path())
     queries = embedder.embed([q["query"] for q in json.loads(JUDGEMENTS.read_text())["queries"]])
+    # Only now: importing onnxruntime after usearch (whose numkong module loads first) crashes the process with a
+    # segmentation fault here (usearch 2.26.6, onnxruntime 1.32.0); in this order both work.
+    from usearch.index import Index
     rows = []
     try:
         for size in (int(s) for s in args.sizes.split(",")):
