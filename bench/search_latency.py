@@ -249,6 +249,7 @@ def report(steps: list[Step], target: float) -> None:
 def measure_existing(args: argparse.Namespace, queries: list[Query], endpoint: str, log_path: Path) -> int:
     """--existing: one size, the database's own, after `flask db upgrade`."""
     env = app_env(args.existing)
+    env["SEMANTIC_SEARCH"] = "true" if args.hybrid else "false"
     run_flask(["db", "upgrade"], env)
     engine = create_engine(args.existing)
     try:
@@ -261,9 +262,10 @@ def measure_existing(args: argparse.Namespace, queries: list[Query], endpoint: s
     server, base = start_server(env, args.workers, log_path)
     try:
         results = measure(base + endpoint, queries, args.runs, args.api)
+        worker_mib = worker_rss_mib(server.pid)
     finally:
         stop_process(server)
-    step = Step(size, 0, False, 0.0, "not imported by this run", database_mib(args.existing), results)
+    step = Step(size, 0, False, 0.0, "not imported by this run", database_mib(args.existing), results, worker_mib)
     print(f"\ndatabase: {redact(args.existing)}")
     report([step], TARGET_P95_MS["postgresql" if is_postgres(args.existing) else "sqlite"])
     print(f"finished; {load_average()}")

@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     # Only now: importing onnxruntime after usearch (whose numkong module loads first) crashes the process with a
     # segmentation fault here (usearch 2.26.6, onnxruntime 1.32.0); in this order both work.
     from usearch.index import Index
+
     rows = []
     try:
         for size in (int(s) for s in args.sizes.split(",")):
