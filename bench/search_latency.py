@@ -10,6 +10,13 @@ keyword + distance) and size, how p95 grows with size, and the number of results
 
     .venv/bin/python bench/search_latency.py --data /tmp/scale-100k [--sizes 10000,30000,100000]
     .venv/bin/python bench/search_latency.py --data /tmp/scale-100k --database-url postgresql+psycopg://127.0.0.1:5432/bench_search
+
+--hybrid measures the hybrid search (full text fused with meaning): after each import every trial gets a vector
+(bench/vectorfill.py: the real model's vector of a repository record, chosen by the trial's summary, with small
+noise; embedding 100,000 synthetic texts would take hours here and would not change how long a search takes), and
+each search embeds its query with the real model. Without it, imports do not embed (EMBED_AFTER_IMPORT=false) and
+searches are full text alone, as before. Each size also reports the gunicorn worker's resident memory after the
+queries.
 """
 
 from __future__ import annotations
@@ -49,6 +56,7 @@ from scale_data import MANIFEST, generate
 from searchlib import GROUPS, QUERIES, Query, QueryResult, fmt, load_queries, measure
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from vectorfill import fill_vectors, worker_rss_mib
 
 TARGET_P95_MS = {"postgresql": 100.0, "sqlite": 150.0}  # at 100,000 trials, single request, warm cache
 TARGET_SIZE = 100_000
@@ -139,6 +147,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="instead of a temp SQLite file, e.g. postgresql+psycopg://127.0.0.1:5432/bench_search\n"
         "(dropped and recreated; the name must start with 'bench')",
     )
+    parser.add_argument("--hybrid", action="store_true", help="full text fused with meaning (see above)")
     parser.add_argument("--keep-database", action="store_true", help="do not drop the PostgreSQL database at the end")
     parser.add_argument(
         "--existing",
@@ -185,13 +194,23 @@ class Step:
     summary: str
     mib: float
     results: list[QueryResult]
+    worker_mib: float = 0.0
 
     def import_row(self) -> list[str]:
         if not self.seconds:
-            return [f"{self.size:,}", "(existing)", "-", "-", f"{self.mib:,.0f}", self.summary]
+            return [
+                f"{self.size:,}",
+                "(existing)",
+                "-",
+                "-",
+                f"{self.mib:,.0f}",
+                f"{self.worker_mib:,.0f}",
+                self.summary,
+            ]
         added = f"{self.trials:,} (fresh)" if self.fresh else f"+{self.trials:,}"
         rate = f"{self.trials / self.seconds:,.1f}"
-        return [f"{self.size:,}", added, f"{self.seconds:,.1f}", rate, f"{self.mib:,.0f}", self.summary]
+        worker = f"{self.worker_mib:,.0f}"
+        return [f"{self.size:,}", added, f"{self.seconds:,.1f}", rate, f"{self.mib:,.0f}", worker, self.summary]
 
 
 def group_p95(results: list[QueryResult], group: str) -> float | None:
@@ -210,7 +229,7 @@ def report(steps: list[Step], target: float) -> None:
     print("\nimport (flask --app portal trials import --quiet, incl. interpreter and app start-up)")
     print_table(
         [step.import_row() for step in steps],
-        ["size", "trials", "seconds", "records/s", "database MiB", "summary"],
+        ["size", "trials", "seconds", "records/s", "database MiB", "worker RSS MiB", "summary"],
         left_columns=0,
     )
     print()
@@ -230,6 +249,7 @@ def report(steps: list[Step], target: float) -> None:
 def measure_existing(args: argparse.Namespace, queries: list[Query], endpoint: str, log_path: Path) -> int:
     """--existing: one size, the database's own, after `flask db upgrade`."""
     env = app_env(args.existing)
+    env["SEMANTIC_SEARCH"] = "true" if args.hybrid else "false"
     run_flask(["db", "upgrade"], env)
     engine = create_engine(args.existing)
     try:
@@ -242,9 +262,10 @@ def measure_existing(args: argparse.Namespace, queries: list[Query], endpoint: s
     server, base = start_server(env, args.workers, log_path)
     try:
         results = measure(base + endpoint, queries, args.runs, args.api)
+        worker_mib = worker_rss_mib(server.pid)
     finally:
         stop_process(server)
-    step = Step(size, 0, False, 0.0, "not imported by this run", database_mib(args.existing), results)
+    step = Step(size, 0, False, 0.0, "not imported by this run", database_mib(args.existing), results, worker_mib)
     print(f"\ndatabase: {redact(args.existing)}")
     report([step], TARGET_P95_MS["postgresql" if is_postgres(args.existing) else "sqlite"])
     print(f"finished; {load_average()}")
@@ -288,24 +309,30 @@ def main(argv: list[str] | None = None) -> int:
                 name = f"search-{size}.db" if args.fresh_each else "search.db"
                 database_url = fresh_database(args.database_url, tmpdir, name)
                 env = app_env(database_url)
+                env["EMBED_AFTER_IMPORT"] = "false"
+                env["SEMANTIC_SEARCH"] = "true" if args.hybrid else "false"
                 run_flask(["db", "upgrade"], env)
             paths = [p for s in args.sizes if s <= size for p in files[s]] if fresh else files[size]
             trials = size if fresh else size - steps[-1].size
             seconds, summary = import_step(env, paths)
             print(f"\n[{size:,}] imported {trials:,} trials in {seconds:,.1f} s ({trials / seconds:,.1f}/s): {summary}")
+            if args.hybrid:
+                filled = fill_vectors(database_url)
+                print(f"[{size:,}] vectors for {filled:,} trials")
             if is_postgres(database_url):
                 analyze(database_url)
             mib = database_mib(database_url)
             server, base = start_server(env, args.workers, log_path)
             results = measure(base + endpoint, queries, args.runs, args.api)
+            worker_mib = worker_rss_mib(server.pid)
             bad = [r for r in results if r.status != 200]
             if len(bad) == len(results):
                 raise BenchError(f"every query answered {bad[0].status} (is {endpoint} there?):\n{tail(log_path, 15)}")
             for r in bad:
                 print(f"  warning: {r.query.label} answered {r.status}")
-            steps.append(Step(size, trials, fresh, seconds, summary, mib, results))
+            steps.append(Step(size, trials, fresh, seconds, summary, mib, results, worker_mib))
 
-        print(f"\ndatabase: {redact(database_url or '')}")
+        print(f"\ndatabase: {redact(database_url or '')}; search: {'hybrid' if args.hybrid else 'full text'}")
         report(steps, TARGET_P95_MS["postgresql" if is_postgres(database_url or "") else "sqlite"])
         tracebacks = log_path.read_text(errors="replace").count("Traceback")
         if tracebacks:

@@ -12,6 +12,8 @@ from portal.contact.services import ContactError, set_site_recipients
 from portal.ctgov.importer import import_records
 from portal.ctgov.sources import expand_paths, read_sources
 from portal.database import unit_of_work
+from portal.embeddings.runtime import get_embedder
+from portal.embeddings.store import embed_trials
 from portal.extensions import db
 from portal.faqs import services as faq_services
 from portal.post_import import post_import
@@ -46,10 +48,21 @@ def import_command(paths: tuple[Path, ...], quiet: bool) -> None:
     click.echo(f"Import finished: {summary.line()}.")
     # Fresh pages, then ANALYZE and alert matching in this process: subscribers hear about new trials right away.
     after = post_import(db.session, summary)
+    if after.vectors is not None:
+        click.echo(after.vectors.line())
     if after.alerts is not None:
         click.echo(f"Alerts: {after.alerts.line()}.")
     if summary.failed:
         sys.exit(1)
+
+
+@trials_cli.command("embed")
+def embed_command() -> None:
+    """Compute the meaning vectors of trials that have none or whose text changed (imports do this themselves)."""
+    embedder = get_embedder()
+    if embedder is None:
+        raise click.ClickException("the language model could not be loaded (see the log); nothing was embedded")
+    click.echo(embed_trials(db.session, embedder).line())
 
 
 @faqs_cli.command("list")

@@ -141,6 +141,13 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
         "PROXY_FIX_HOPS": _int("PROXY_FIX_HOPS", 1 if production else 0),
+        # Matching by meaning (portal.embeddings): the model and tokenizer files (default: those the installed
+        # packages ship), whether searches and trial pages use it, and whether an import embeds new trials.
+        "EMBEDDING_MODEL_PATH": os.environ.get("EMBEDDING_MODEL_PATH") or None,
+        "EMBEDDING_TOKENIZER_PATH": os.environ.get("EMBEDDING_TOKENIZER_PATH") or None,
+        "EMBEDDING_THREADS": _int("EMBEDDING_THREADS", 1),
+        "SEMANTIC_SEARCH": _bool(os.environ.get("SEMANTIC_SEARCH"), default=True),
+        "EMBED_AFTER_IMPORT": _bool(os.environ.get("EMBED_AFTER_IMPORT"), default=True),
     }
 
 

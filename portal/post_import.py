@@ -1,4 +1,5 @@
-"""What follows every import, from the command line or the operators' upload: fresh pages, statistics and alerts."""
+"""What follows every import, from the command line or the operators' upload: fresh pages, meaning vectors,
+statistics and alerts."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from sqlalchemy.orm import Session
 from portal.alerts.notices import RunSummary, run_alerts
 from portal.ctgov.importer import ImportSummary
 from portal.database import refresh_planner_statistics
+from portal.embeddings.runtime import get_embedder
+from portal.embeddings.store import EmbedSummary, embed_trials
 from portal.extensions import db
 from portal.mail.dispatch import mail_queue
 
@@ -26,19 +29,33 @@ JOB_TIMEOUT_SECONDS = 3600
 class PostImport:
     queued: bool = False  # the slow steps were handed to a mail worker
     alerts: RunSummary | None = None  # what the alert run did, when it ran in this process
+    vectors: EmbedSummary | None = None  # the meaning vectors computed, when that ran in this process
 
 
-def refresh_and_match(session: Session) -> RunSummary:
-    """The slow steps: ANALYZE, so searches are planned on the new table sizes, then the alert run for the trials
-    the import opened (emails dispatched after its commits). Commits, as both steps do."""
+def embed_changed_trials(session: Session) -> EmbedSummary | None:
+    """Vectors for the trials whose title, conditions, keywords or summary changed (the others keep theirs);
+    None when matching by meaning is off or its model cannot load. Commits."""
+    config = current_app.config
+    if not (config["SEMANTIC_SEARCH"] and config["EMBED_AFTER_IMPORT"]):
+        return None
+    embedder = get_embedder()
+    return embed_trials(session, embedder) if embedder is not None else None
+
+
+def refresh_and_match(session: Session) -> tuple[EmbedSummary | None, RunSummary]:
+    """The slow steps: the meaning vectors of changed trials, ANALYZE, so searches are planned on the new table
+    sizes, then the alert run for the trials the import opened (emails dispatched after its commits). Commits, as
+    each step does."""
+    vectors = embed_changed_trials(session)
     refresh_planner_statistics(session)
-    return run_alerts(session)
+    return vectors, run_alerts(session)
 
 
 def refresh_and_match_job() -> str:
     """The RQ job a mail worker runs after an upload; RQ finds it by its dotted path, so mail never imports it."""
     try:
-        return refresh_and_match(db.session).line()
+        vectors, alerts = refresh_and_match(db.session)
+        return f"{vectors.line()} {alerts.line()}" if vectors is not None else alerts.line()
     finally:
         db.session.remove()
 
@@ -62,4 +79,5 @@ def post_import(session: Session, summary: ImportSummary, *, on_worker: bool = F
             log.warning("could not queue the post-import job (%s); running it in this request", type(exc).__name__)
         else:
             return PostImport(queued=True)
-    return PostImport(alerts=refresh_and_match(session))
+    vectors, alerts = refresh_and_match(session)
+    return PostImport(alerts=alerts, vectors=vectors)

@@ -180,6 +180,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "NOTES_SHARE_RATE_LIMIT_IP": "1000 per minute",
             "NOTES_EMAIL_RATE_LIMIT_SHARE": "1000 per minute",
             "OUTBOX_DELIVERY": "manual",
+            # Embedding costs about 0.1 s a trial: only the tests of matching by meaning turn it on
+            # (tests/embeddings, with the vectors of each text computed once per session).
+            "EMBED_AFTER_IMPORT": False,
         }
     )
     if url.startswith("postgresql"):

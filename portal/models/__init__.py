@@ -4,6 +4,7 @@ from portal.models.alert import AlertRun, Subscriber, SubscriberCondition, Trial
 from portal.models.audit import AuditEvent, ContactRequestEvent
 from portal.models.base import Base
 from portal.models.contact import ContactRequest, SiteRecipientOverride
+from portal.models.embedding import TrialEmbedding
 from portal.models.faq import Faq
 from portal.models.note_share import NoteShare, NoteShareAttempts
 from portal.models.outbox import OutboxEmail
@@ -35,4 +36,5 @@ __all__ = [
     "Trial",
     "TrialCondition",
     "TrialTerm",
+    "TrialEmbedding",
 ]

@@ -31,12 +31,14 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
 from portal.models.trial import SearchFacts, phase_bit
 from portal.search.filters import (
     FACETED,
     TextMatch,
     fact_conditions,
+    has_meaning,
     has_place,
     has_text,
     json_values,
@@ -49,6 +51,10 @@ from portal.search.params import SEXES, SearchQuery
 from portal.vocabulary import PHASES, SEX_LABELS, STATUS_LABELS, STUDY_TYPE_LABELS, phase_label
 
 TOP_COUNTRIES = 10
+# Reciprocal rank fusion: a trial's place in the text ranking and in the meaning ranking each add 1 / (k + rank).
+# 60 is the constant of Cormack, Clarke and Buettcher (2009): a first place is worth little more than a tenth.
+RRF_K = 60
+MEANING = "meaning"
 
 Facet = list[tuple[str, str, int]]
 
@@ -72,13 +78,16 @@ def matching_rows(dialect: str, names: frozenset[str]) -> CTE:
         facts.hidden.is_(False), *(c for name, c in conditions.items() if name not in FACETED)
     )
     narrowed = False
+    meaning = has_meaning(names)
     if has_text(names):
         # Only trials that pass every filter are scored: the page is made of them alone.
         scored_when = and_(true(), *(c for name, c in conditions.items() if name in FACETED))
         statement = narrow_by_text(dialect, names, statement, scored_when)
         narrowed = True
+        if meaning:
+            statement = _with_meaning(dialect, statement, columns, conditions)
     if has_place(names):
-        if narrowed and dialect == "sqlite":
+        if narrowed and (dialect == "sqlite" or meaning):
             # Kept apart: SQLite would otherwise run the whole MATCH again for every row of the place's join.
             scored = statement.cte("scored").prefix_with("MATERIALIZED")
             statement = select(*scored.c)
@@ -93,6 +102,39 @@ def matching_rows(dialect: str, names: frozenset[str]) -> CTE:
     return statement.cte("matching").prefix_with("MATERIALIZED" if narrowed else "NOT MATERIALIZED")
 
 
+def meaning_ranks(dialect: str) -> Any:
+    """The trials nearest in meaning to the search (the `meaning_ids` bind: a JSON list of trial ids, nearest
+    first), as rows of (trial_id, meaning_rank)."""
+    ids = bindparam("meaning_ids", type_=String)
+    if dialect == "postgresql":
+        items = func.jsonb_array_elements_text(cast(ids, JSONB)).table_valued("value", with_ordinality="ordinality")
+        return select(cast(items.c.value, Integer).label("trial_id"), items.c.ordinality.label("meaning_rank"))
+    items = func.json_each(ids).table_valued("key", "value")
+    return select(cast(items.c.value, Integer).label("trial_id"), (items.c.key + 1).label("meaning_rank"))
+
+
+def _with_meaning(dialect: str, text_rows: Select[Any], columns: list[Any], conditions: dict[str, Any]) -> Select[Any]:
+    """The text's matches and the trials nearest in meaning, each once, with their text score (NULL for a trial
+    the text does not match) and their meaning rank (NULL for one not near). The meaning's trials pass the same
+    filters as the text's: hidden, age and healthy volunteers here, the faceted ones where the text's are."""
+    text_set = text_rows.cte("text_rows").prefix_with("MATERIALIZED")
+    near = meaning_ranks(dialect).cte("meaning").prefix_with("MATERIALIZED")
+    facts = SearchFacts
+    from_text = select(*text_set.c, near.c.meaning_rank).outerjoin(near, near.c.trial_id == text_set.c.trial_id)
+    from_meaning = (
+        select(*columns, null().label("score"), near.c.meaning_rank)
+        .select_from(near)
+        .join(facts, facts.trial_id == near.c.trial_id)
+        .where(
+            facts.hidden.is_(False),
+            *(c for name, c in conditions.items() if name not in FACETED),
+            facts.trial_id.not_in(select(text_set.c.trial_id)),
+        )
+    )
+    both = union_all(from_text, from_meaning).subquery("text_or_meaning")
+    return select(*both.c)
+
+
 def _row(kind: str, value: Any, n: Any, ordinal: Any = None) -> list[Any]:
     """One branch's columns, typed alike so the branches can be one UNION ALL."""
     return [
@@ -103,10 +145,13 @@ def _row(kind: str, value: Any, n: Any, ordinal: Any = None) -> list[Any]:
     ]
 
 
-def search_statement(dialect: str, query: SearchQuery, text: TextMatch | None) -> tuple[Select[Any], dict[str, Any]]:
+def search_statement(
+    dialect: str, query: SearchQuery, text: TextMatch | None, meaning_ids: list[int] | None = None
+) -> tuple[Select[Any], dict[str, Any]]:
     """The search's statement and its bind values. Its rows are (kind, value, n, ordinal): kind "hit" (n a trial
-    id, in page order), "total", or a facet name."""
-    values = search_values(query, text)
+    id, in page order; value "meaning" for one found by meaning alone), "total", or a facet name. `meaning_ids`:
+    the trials nearest in meaning to the text, nearest first, fused with the text's ranking."""
+    values = search_values(query, text, meaning_ids)
     return _statement(dialect, frozenset(values)), values
 
 
@@ -116,9 +161,20 @@ def _statement(dialect: str, names: frozenset[str]) -> Select[Any]:
     rows = matching_rows(dialect, names)
     scored = has_text(names)
     place = has_place(names)
+    meaning = scored and has_meaning(names)
     wanted = fact_conditions(dialect, names, rows.c, faceted_only=True)
     # The rows that pass every filter: the page, the total, and every facet whose own filter is not in use.
-    passing = select(*rows.c).where(*wanted.values()).cte("passing").prefix_with("MATERIALIZED")
+    passing_columns: list[Any] = list(rows.c)
+    if meaning:
+        # Ranks among the trials that pass every filter, then fused: a trial high in either ranking comes first.
+        later = [rows.c.last_update_posted_on.desc().nulls_last(), rows.c.nct_id]
+        text_rank = func.row_number().over(order_by=[rows.c.score.desc().nulls_last(), *later])
+        meaning_rank = func.row_number().over(order_by=[rows.c.meaning_rank.asc().nulls_last(), *later])
+        fused = func.coalesce(case((rows.c.score.is_not(None), 1.0 / (RRF_K + text_rank))), 0.0) + func.coalesce(
+            case((rows.c.meaning_rank.is_not(None), 1.0 / (RRF_K + meaning_rank))), 0.0
+        )
+        passing_columns.append(fused.label("fused"))
+    passing = select(*passing_columns).where(*wanted.values()).cte("passing").prefix_with("MATERIALIZED")
 
     def counted(leave_out: str) -> tuple[Any, list[ColumnElement[bool]]]:
         """Where a facet counts from: every filter kept but its own."""
@@ -131,12 +187,15 @@ def _statement(dialect: str, names: frozenset[str]) -> Select[Any]:
         order: list[Any] = []
         if place:
             order.append(columns.distance_km)
-        if scored:
+        if meaning:
+            order.append(columns.fused.desc())
+        elif scored:
             order.append(columns.score.desc())
         return [*order, columns.last_update_posted_on.desc().nulls_last(), columns.nct_id]
 
     p = passing.c
     keys = [p.trial_id, *([p.distance_km] if place else []), *([p.score] if scored else [])]
+    keys += [p.fused] if meaning else []
     ranked = (
         select(*keys, p.last_update_posted_on, p.nct_id)
         .order_by(*ordering(p))
@@ -144,10 +203,15 @@ def _statement(dialect: str, names: frozenset[str]) -> Select[Any]:
         .limit(bindparam("limit", type_=Integer))
         .subquery("ranked")
     )
-    page = select(ranked.c.trial_id, func.row_number().over(order_by=ordering(ranked.c)).label("ordinal")).subquery(
-        "page"
-    )
-    branches: list[Any] = [select(*_row("hit", None, page.c.trial_id, page.c.ordinal))]
+    # A hit the text does not match (no score) was found by meaning alone: its value says so.
+    by_meaning = case((ranked.c.score.is_(None), literal(MEANING, String))) if meaning else None
+    page = select(
+        ranked.c.trial_id,
+        func.row_number().over(order_by=ordering(ranked.c)).label("ordinal"),
+        *([by_meaning.label("found_by")] if by_meaning is not None else []),
+    ).subquery("page")
+    found_by = page.c.found_by if meaning else None
+    branches: list[Any] = [select(*_row("hit", found_by, page.c.trial_id, page.c.ordinal))]
 
     source, where = counted("status")
     branches.append(
@@ -202,6 +266,7 @@ def _statement(dialect: str, names: frozenset[str]) -> Select[Any]:
 class SearchCounts:
     total: int = 0
     hit_ids: list[int] = field(default_factory=list)
+    by_meaning: set[int] = field(default_factory=set)  # hits the text does not match, found by meaning alone
     by_facet: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
@@ -211,6 +276,8 @@ def read_counts(rows: Any) -> SearchCounts:
     for kind, value, n, ordinal in rows:
         if kind == "hit":
             hits.append((int(ordinal), int(n)))
+            if value == MEANING:
+                counts.by_meaning.add(int(n))
         elif kind == "total":
             counts.total = int(n)
         elif value is not None:

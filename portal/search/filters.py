@@ -8,6 +8,7 @@ the database.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import (
@@ -127,6 +128,11 @@ def has_text(names: frozenset[str]) -> bool:
     return FTS_QUERY in names or f"{TEXT_PREFIX}0" in names
 
 
+def has_meaning(names: frozenset[str]) -> bool:
+    """The search also takes the trials nearest in meaning to its text (see portal.search.semantic)."""
+    return "meaning_ids" in names
+
+
 def has_place(names: frozenset[str]) -> bool:
     return "radius_km" in names
 
@@ -155,9 +161,11 @@ def narrow_by_text(
     return statement.where(match).add_columns(case((scored_when, score), else_=null()).label("score"))
 
 
-def search_values(query: SearchQuery, text: TextMatch | None) -> dict[str, Any]:
+def search_values(query: SearchQuery, text: TextMatch | None, meaning_ids: list[int] | None = None) -> dict[str, Any]:
     """Every bind value of a search, by name. The names present are the search's shape."""
     values: dict[str, Any] = {"offset": (query.page - 1) * query.per_page, "limit": query.per_page}
+    if text is not None and not text.is_empty and meaning_ids:
+        values["meaning_ids"] = json.dumps(meaning_ids)
     if query.statuses:  # none: any status
         values["statuses"] = list(query.statuses)
     if text is not None:

@@ -19,6 +19,11 @@ def searched_words(parsed: ParsedText) -> str:
     return " ".join(" or ".join(" ".join(phrase) for phrase in group) for group in parsed.groups)
 
 
+def meaning_reason() -> str:
+    """The reason of a trial found by meaning alone: none of its fields holds the words searched for."""
+    return gettext("Similar in meaning to your search")
+
+
 def match_reasons(trial: Trial, conditions: list[str], has_stem: StemMatcher, searched: str = "") -> list[str]:
     """Plain-language reasons, the strongest first: conditions, title, keywords, topics, treatments, text.
 

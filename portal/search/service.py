@@ -22,7 +22,8 @@ from portal.search.filters import TextMatch, filter_conditions, has_text
 from portal.search.index import dialect_of
 from portal.search.params import SearchQuery, parse_search_args
 from portal.search.querytext import StemMatcher
-from portal.search.reasons import match_reasons, searched_words
+from portal.search.reasons import match_reasons, meaning_reason, searched_words
+from portal.search.semantic import meaning_candidates
 from portal.search.suggest import did_you_mean, relax_filter, wider_distance
 from portal.text import shorten, to_plain_text
 from portal.vocabulary import OPEN_STATUSES, RECRUITING
@@ -65,6 +66,7 @@ class SearchHit:
     primary_completion_date: str | None = None
     primary_completion_date_type: str | None = None
     nearest: NearestSite | None = None
+    by_meaning: bool = False  # found by meaning alone: the text does not match it
 
     @property
     def is_open(self) -> bool:
@@ -83,12 +85,14 @@ class SearchPage:
     relax: str | None = None
     also_searched: list[str] = field(default_factory=list)  # the synonyms searched beside the words typed
     wider_within: int | None = None  # a distance (the query's unit) that finds trials when this one finds none
+    by_meaning: bool = False  # some hits on this page were found by meaning alone (the page says how)
 
 
 def search_trials(session: Session, query: SearchQuery) -> SearchPage:
     dialect = dialect_of(session)
     text = TextMatch(dialect, query.q) if query.q else None
-    statement, values = search_statement(dialect, query, text)
+    meaning_ids = meaning_candidates(session, query.q) if text is not None and not text.is_empty else None
+    statement, values = search_statement(dialect, query, text, meaning_ids)
     names = frozenset(values)
     with search_plan(session, dialect, has_text(names)):
         counts = read_counts(session.execute(statement, values).tuples())
@@ -96,12 +100,13 @@ def search_trials(session: Session, query: SearchQuery) -> SearchPage:
     pages = max(1, math.ceil(total / query.per_page))
     page = SearchPage(
         query=query,
-        hits=_hits(session, query, text, counts.hit_ids),
+        hits=_hits(session, query, text, counts.hit_ids, counts.by_meaning),
         total=total,
         page=query.page,
         pages=pages,
         facets=facet_lists(query, counts),
         also_searched=text.texts[1 : MAX_ALSO_SEARCHED + 1] if text is not None else [],
+        by_meaning=bool(counts.by_meaning),
     )
     if total == 0:
         if query.q:
@@ -134,7 +139,9 @@ def search_plan(session: Session, dialect: str, text: bool) -> Iterator[None]:
         session.execute(sql_text("SELECT set_config('enable_seqscan', 'on', true)"))
 
 
-def _hits(session: Session, query: SearchQuery, text: TextMatch | None, ids: list[int]) -> list[SearchHit]:
+def _hits(
+    session: Session, query: SearchQuery, text: TextMatch | None, ids: list[int], by_meaning: set[int]
+) -> list[SearchHit]:
     """The page's trials, in the order the search gave their ids."""
     if not ids:
         return []
@@ -150,7 +157,12 @@ def _hits(session: Session, query: SearchQuery, text: TextMatch | None, ids: lis
             brief_title=t.brief_title,
             overall_status=t.overall_status,
             conditions=conditions.get(t.id, []),
-            reasons=match_reasons(t, conditions.get(t.id, []), has_stem, searched),
+            reasons=(
+                [meaning_reason()]
+                if t.id in by_meaning
+                else match_reasons(t, conditions.get(t.id, []), has_stem, searched)
+            ),
+            by_meaning=t.id in by_meaning,
             phases=list(t.phases or []),
             study_type=t.study_type,
             eligibility_given=t.eligibility_given,

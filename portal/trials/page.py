@@ -30,6 +30,7 @@ from portal.trials.presenters import who_can_join
 from portal.trials.record_copy import RecordCopy
 from portal.trials.self_check import self_check_for
 from portal.trials.services import get_trial
+from portal.trials.similar import similar_trials
 from portal.trials.structured_data import medical_trial
 from portal.trials.study_design import study_design
 from portal.trials.team import study_team
@@ -73,6 +74,8 @@ _PAGE_VERSION_SQL = text(
            (SELECT count(*) FROM faqs f WHERE f.trial_id IS NULL OR f.trial_id = t.id),
            (SELECT max(f.updated_at) FROM faqs f WHERE f.trial_id IS NULL OR f.trial_id = t.id),
            (SELECT p.updated_at FROM plain_summaries p WHERE p.trial_id = t.id AND NOT p.needs_review),
+           (SELECT max(e.embedded_at) FROM trial_embeddings e),
+           (SELECT max(o.updated_at) FROM trials o),
            t.overall_status, t.status_verified_date, t.primary_completion_date
     FROM trials t
     WHERE t.nct_id = :nct_id AND NOT t.hidden
@@ -87,8 +90,10 @@ def _page_version_driver_sql(dialect: Dialect) -> str:
 
 
 def page_version(session: Session, nct_id: str, today: date) -> tuple[Hashable, ...] | None:
-    """What the page depends on: the trial's version, its FAQs' version, its shown plain summary's version, and why
-    its status may be out of date on `today` (see cached_trial_page). None when there is no such trial."""
+    """What the page depends on: the trial's version, its FAQs' version, its shown plain summary's version, the
+    newest meaning vector and the newest change to any trial (the similar trials: which are open, hidden or near),
+    and why its status may be out of date on `today` (see cached_trial_page). None when there is no such trial. Both
+    maxima are index lookups."""
     engine = session.get_bind()
     sql = _page_version_driver_sql(engine.dialect)
     params: dict[str, str] | tuple[str] = (
@@ -186,6 +191,7 @@ def render_trial_page(session: Session, trial: Trial, contact: Any, today: date 
         site_badges={code: (status_css(code), status_label(code)) for code in statuses},
         trial_faqs=trial_faqs(session, trial.id),
         general_faqs=general_faqs(session),
+        similar_trials=similar_trials(session, trial),
     )
 
 

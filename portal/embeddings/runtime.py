@@ -1,0 +1,143 @@
+"""The model and the trial vectors as each process holds them: loaded once, refreshed when the vectors change.
+
+The vector store is a NumPy matrix of every trial's unit vector, scanned whole for each query (a matrix product):
+at 10,000 trials that is 15 MB and about a millisecond, and it needs no index to keep in step with the database.
+bench/vector_store.py measures it against a memory-mapped usearch index at 100,000 (see the README).
+
+If the model cannot be loaded, meaning is off for the process: one warning in the log, and search answers with
+full text alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal.embeddings.model import (
+    Embedder,
+    ModelUnavailable,
+    Vectors,
+    default_model_id,
+    default_model_path,
+    default_tokenizer_path,
+    load_embedder,
+)
+from portal.embeddings.store import load_matrix
+from portal.models.embedding import TrialEmbedding
+
+log = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class _LoadedModel:
+    key: tuple[Any, ...]
+    embedder: Embedder | None  # None: it could not be loaded (and the warning was logged)
+
+
+@dataclass(frozen=True)
+class VectorMatrix:
+    """Every trial's vector of one model, as of `version` (the newest `embedded_at`)."""
+
+    version: datetime | None
+    ids: np.ndarray
+    matrix: Vectors
+    rows: dict[int, int]  # trial id -> row
+
+    def nearest(self, vector: Vectors, limit: int, min_similarity: float = -1.0) -> list[tuple[int, float]]:
+        """The trials most similar to `vector`, best first, as (trial id, cosine similarity)."""
+        if not len(self.ids) or limit <= 0:
+            return []
+        scores = self.matrix @ vector
+        limit = min(limit, len(scores))
+        top = np.argpartition(-scores, limit - 1)[:limit]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(self.ids[i]), float(scores[i])) for i in top if scores[i] >= min_similarity]
+
+    def vector_of(self, trial_id: int) -> Vectors | None:
+        row = self.rows.get(trial_id)
+        return None if row is None else self.matrix[row]
+
+
+def _model_key(config: Any) -> tuple[Any, ...]:
+    model = config.get("EMBEDDING_MODEL_PATH") or default_model_path()
+    tokenizer = config.get("EMBEDDING_TOKENIZER_PATH") or default_tokenizer_path()
+    return (str(model) if model else None, str(tokenizer) if tokenizer else None, config.get("EMBEDDING_THREADS", 1))
+
+
+def get_embedder() -> Embedder | None:
+    """The process's model, loaded on first use; None when meaning is off or the model cannot load."""
+    app = current_app
+    if not app.config.get("SEMANTIC_SEARCH", True):
+        return None
+    key = _model_key(app.config)
+    loaded: _LoadedModel | None = app.extensions.get("embedding_model")
+    if loaded is not None and loaded.key == key:
+        return loaded.embedder
+    with _lock:
+        loaded = app.extensions.get("embedding_model")
+        if loaded is not None and loaded.key == key:
+            return loaded.embedder
+        model, tokenizer, threads = key
+        try:
+            embedder: Embedder | None = load_embedder(
+                Path(model) if model else None, Path(tokenizer) if tokenizer else None, threads
+            )
+        except ModelUnavailable as exc:
+            log.warning("matching by meaning is off: %s; searches use full text alone", exc)
+            embedder = None
+        app.extensions["embedding_model"] = _LoadedModel(key, embedder)
+        return embedder
+
+
+def set_embedder(app: Any, embedder: Any) -> None:
+    """Use this embedder in the app (a test wraps the real model to count or reuse its work)."""
+    app.extensions["embedding_model"] = _LoadedModel(_model_key(app.config), embedder)
+
+
+def vectors_version(session: Session) -> datetime | None:
+    """When the newest vector was written: an index lookup, cheap enough for every search and page."""
+    return session.scalar(select(func.max(TrialEmbedding.embedded_at)))
+
+
+def get_matrix(session: Session) -> VectorMatrix:
+    """The process's matrix, read again when the stored vectors have changed since it was loaded."""
+    app = current_app
+    version = vectors_version(session)
+    held: VectorMatrix | None = app.extensions.get("embedding_matrix")
+    if held is not None and held.version == version:
+        return held
+    with _lock:
+        held = app.extensions.get("embedding_matrix")
+        if held is not None and held.version == version:
+            return held
+        if version is None:
+            ids, matrix = np.zeros(0, dtype=np.int64), np.zeros((0, 384), dtype=np.float32)
+        else:
+            ids, matrix = load_matrix(session, default_model_id())
+        held = VectorMatrix(version, ids, matrix, {int(t): i for i, t in enumerate(ids)})
+        app.extensions["embedding_matrix"] = held
+        return held
+
+
+def nearest_to_text(session: Session, text: str, limit: int, min_similarity: float) -> list[tuple[int, float]] | None:
+    """The trials nearest in meaning to a text, or None when meaning is off (no model, or no vectors yet)."""
+    if not current_app.config.get("SEMANTIC_SEARCH", True):
+        return None
+    matrix = get_matrix(session)  # first: with no vectors yet, the model is not even loaded
+    if not len(matrix.ids):
+        return None
+    embedder = get_embedder()
+    if embedder is None:
+        return None
+    return matrix.nearest(embedder.embed_one(text), limit, min_similarity)
