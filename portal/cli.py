@@ -14,6 +14,7 @@ from portal.ctgov.sources import expand_paths, read_sources
 from portal.database import unit_of_work
 from portal.extensions import db
 from portal.faqs import services as faq_services
+from portal.glossary.services import refresh_glossary_matches
 from portal.post_import import post_import
 
 trials_cli = AppGroup("trials", help="Import and inspect trials.")
@@ -50,6 +51,16 @@ def import_command(paths: tuple[Path, ...], quiet: bool) -> None:
         click.echo(f"Alerts: {after.alerts.line()}.")
     if summary.failed:
         sys.exit(1)
+
+
+@trials_cli.command("match-glossary")
+@click.option("--all", "everything", is_flag=True, help="Match every trial again, not only the out-of-date ones.")
+def match_glossary_command(everything: bool) -> None:
+    """Work out which glossary words each trial's page explains. Imports do it for the trials they change; run
+    this after changing the glossary's data files (a page shows the new glossary at once, matched as it renders,
+    until then)."""
+    summary = refresh_glossary_matches(db.session, everything=everything)  # commits as it goes
+    click.echo(f"Glossary: {summary.line()}.")
 
 
 @faqs_cli.command("list")

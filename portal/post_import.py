@@ -13,6 +13,7 @@ from portal.alerts.notices import RunSummary, run_alerts
 from portal.ctgov.importer import ImportSummary
 from portal.database import refresh_planner_statistics
 from portal.extensions import db
+from portal.glossary.services import refresh_glossary_matches
 from portal.mail.dispatch import mail_queue
 
 log = logging.getLogger(__name__)
@@ -29,9 +30,11 @@ class PostImport:
 
 
 def refresh_and_match(session: Session) -> RunSummary:
-    """The slow steps: ANALYZE, so searches are planned on the new table sizes, then the alert run for the trials
-    the import opened (emails dispatched after its commits). Commits, as both steps do."""
+    """The slow steps: ANALYZE, so searches are planned on the new table sizes, the glossary matches of the new and
+    changed trials, then the alert run for the trials the import opened (emails dispatched after its commits).
+    Commits, as each step does."""
     refresh_planner_statistics(session)
+    refresh_glossary_matches(session)
     return run_alerts(session)
 
 

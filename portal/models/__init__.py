@@ -5,6 +5,7 @@ from portal.models.audit import AuditEvent, ContactRequestEvent
 from portal.models.base import Base
 from portal.models.contact import ContactRequest, SiteRecipientOverride
 from portal.models.faq import Faq
+from portal.models.glossary import TrialGlossaryMatch
 from portal.models.note_share import NoteShare, NoteShareAttempts
 from portal.models.outbox import OutboxEmail
 from portal.models.trial import SearchFacts, Site, Trial, TrialCondition, TrialTerm
@@ -33,4 +34,5 @@ __all__ = [
     "Trial",
     "TrialCondition",
     "TrialTerm",
+    "TrialGlossaryMatch",
 ]
