@@ -106,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.alerts.views import bp as alerts_bp
     from portal.api.views import bp as api_bp
     from portal.contact.views import bp as contact_bp
+    from portal.glossary.views import bp as glossary_bp
     from portal.main import bp as main_bp
     from portal.main.errors import register_error_handlers
     from portal.notes.views import bp as notes_bp
@@ -121,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(site_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(glossary_bp)
     register_error_handlers(app)
 
 
