@@ -75,7 +75,8 @@
     button.setAttribute("aria-describedby", "glossary-hint");
     button.setAttribute("data-glossary-slug", slug);
     button.setAttribute("data-glossary-href", href);
-    button.textContent = link.textContent;
+    // Moved, not copied: a note's highlight (a <mark>) may already be inside the word.
+    while (link.firstChild) { button.appendChild(link.firstChild); }
     var popover = document.createElement("span");
     popover.className = "glossary-term__popover";
     popover.id = "glossary-popover-" + count;

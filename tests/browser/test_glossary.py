@@ -3,6 +3,7 @@ JavaScript a plain link to the glossary entry."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
@@ -77,3 +78,33 @@ def test_the_glossary_page_searches_without_javascript_and_is_accessible(page: P
     expect(page).to_have_url(f"{live_server}/glossary?q=washout")
     expect(page.locator(".glossary-entry dt")).to_contain_text(["Washout"])
     assert_axe_clean(page)
+
+
+def test_a_note_on_text_with_an_explained_word_is_still_highlighted(
+    page: Page, live_server: str, import_demo: Callable[..., object]
+) -> None:
+    """Notes anchor on the page's text: an explained word is part of it, its definition is not."""
+    import_demo(TRIAL)
+    page.goto(f"{live_server}/trials/{TRIAL}")
+    note = {
+        "id": "n1",
+        "section": "overview",
+        "sectionTitle": "Overview",
+        "quote": "prospective, randomized, controlled",
+        "prefix": "",
+        "suffix": "",
+        "note": "Ask about the groups",
+        "created": "2026-01-01T00:00:00Z",
+        "updated": "2026-01-01T00:00:00Z",
+    }
+    page.evaluate(
+        "([key, value]) => localStorage.setItem(key, value)", [f"trialPortal.notes.{TRIAL}", json.dumps([note])]
+    )
+    page.reload()
+    marks = page.locator("#overview mark.note-mark")
+    expect(marks).to_have_count(3)
+    assert "".join(marks.all_text_contents()) == "prospective, randomized, controlled"
+    button = page.locator("#overview .glossary-term__button", has_text="randomized")
+    expect(button.locator("mark.note-mark")).to_have_text("randomized")
+    button.click()
+    expect(page.locator("#" + button.get_attribute("aria-controls"))).to_contain_text(DEFINITION)
