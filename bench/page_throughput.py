@@ -7,6 +7,8 @@ prints requests/s, latency, the ratio to /healthz and the targets. It is a repor
 fail, non-zero only when something did not run (migration, import, server start, wrk, a non-2xx answer).
 
     .venv/bin/python bench/page_throughput.py [--duration 10] [--database-url postgresql+psycopg://...]
+
+`--glossary off` serves the pages without explained words (GLOSSARY_ENABLED=false), to compare with the default.
 """
 
 from __future__ import annotations
@@ -216,6 +218,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "postgresql+psycopg://127.0.0.1:5432/bench_portal (dropped and recreated; the name must start with 'bench')",
     )
     parser.add_argument("--keep-database", action="store_true", help="do not drop the PostgreSQL database at the end")
+    parser.add_argument(
+        "--glossary",
+        choices=["on", "off"],
+        default="on",
+        help="explained words on trial pages (GLOSSARY_ENABLED); run once with each to compare (default on)",
+    )
     return parser.parse_args(argv)
 
 
@@ -232,8 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         database_url = fresh_database(args.database_url, tmpdir)
         env = app_env(database_url)
+        env["GLOSSARY_ENABLED"] = "true" if args.glossary == "on" else "false"
         print(f"page_throughput  {datetime.now().isoformat(timespec='seconds')}  {machine_line()}")
-        print(f"database: {redact(database_url)}")
+        print(f"database: {redact(database_url)}; glossary (explained words): {args.glossary}")
 
         run_flask(["db", "upgrade"], env)
         started = time.perf_counter()

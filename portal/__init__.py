@@ -108,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.alerts.views import bp as alerts_bp
     from portal.api.views import bp as api_bp
     from portal.contact.views import bp as contact_bp
+    from portal.glossary.views import bp as glossary_bp
     from portal.main import bp as main_bp
     from portal.main.errors import register_error_handlers
     from portal.notes.views import bp as notes_bp
@@ -127,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(summaries_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(glossary_bp)
     register_error_handlers(app)
 
 

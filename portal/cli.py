@@ -16,6 +16,7 @@ from portal.embeddings.runtime import get_embedder
 from portal.embeddings.store import embed_trials
 from portal.extensions import db
 from portal.faqs import services as faq_services
+from portal.glossary.services import refresh_glossary_matches
 from portal.post_import import post_import
 
 trials_cli = AppGroup("trials", help="Import and inspect trials.")
@@ -63,6 +64,16 @@ def embed_command() -> None:
     if embedder is None:
         raise click.ClickException("the language model could not be loaded (see the log); nothing was embedded")
     click.echo(embed_trials(db.session, embedder).line())
+
+
+@trials_cli.command("match-glossary")
+@click.option("--all", "everything", is_flag=True, help="Match every trial again, not only the out-of-date ones.")
+def match_glossary_command(everything: bool) -> None:
+    """Work out which glossary words each trial's page explains. Imports do it for the trials they change; run
+    this after changing the glossary's data files (a page shows the new glossary at once, matched as it renders,
+    until then)."""
+    summary = refresh_glossary_matches(db.session, everything=everything)  # commits as it goes
+    click.echo(f"Glossary: {summary.line()}.")
 
 
 @faqs_cli.command("list")

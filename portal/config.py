@@ -133,6 +133,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://",
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), default=True),
+        # Explained words on trial pages (glossary terms, abbreviations, HPO conditions); off only to measure them.
+        "GLOSSARY_ENABLED": _bool(os.environ.get("GLOSSARY_ENABLED"), default=True),
         "RATELIMIT_HEADERS_ENABLED": True,
         # A Redis outage must not refuse a patient: each process counts in memory until Redis answers again
         # (Flask-Limiter logs the switch and the recovery once each), and a limit check that fails halfway

@@ -16,6 +16,7 @@ from portal.database import refresh_planner_statistics
 from portal.embeddings.runtime import get_embedder
 from portal.embeddings.store import EmbedSummary, embed_trials
 from portal.extensions import db
+from portal.glossary.services import refresh_glossary_matches
 from portal.mail.dispatch import mail_queue
 
 log = logging.getLogger(__name__)
@@ -44,10 +45,11 @@ def embed_changed_trials(session: Session) -> EmbedSummary | None:
 
 def refresh_and_match(session: Session) -> tuple[EmbedSummary | None, RunSummary]:
     """The slow steps: the meaning vectors of changed trials, ANALYZE, so searches are planned on the new table
-    sizes, then the alert run for the trials the import opened (emails dispatched after its commits). Commits, as
-    each step does."""
+    sizes, the glossary matches of the new and changed trials, then the alert run for the trials the import opened
+    (emails dispatched after its commits). Commits, as each step does."""
     vectors = embed_changed_trials(session)
     refresh_planner_statistics(session)
+    refresh_glossary_matches(session)
     return vectors, run_alerts(session)
 
 

@@ -6,6 +6,7 @@ from portal.models.base import Base
 from portal.models.contact import ContactRequest, SiteRecipientOverride
 from portal.models.embedding import TrialEmbedding
 from portal.models.faq import Faq
+from portal.models.glossary import TrialGlossaryMatch
 from portal.models.note_share import NoteShare, NoteShareAttempts
 from portal.models.outbox import OutboxEmail
 from portal.models.plain_summary import PlainSummary
@@ -37,4 +38,5 @@ __all__ = [
     "TrialCondition",
     "TrialTerm",
     "TrialEmbedding",
+    "TrialGlossaryMatch",
 ]

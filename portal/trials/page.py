@@ -18,6 +18,9 @@ from werkzeug.datastructures import MultiDict
 from portal.cache import FragmentCache
 from portal.ctgov.criteria import parse_criteria
 from portal.faqs.services import general_faqs, trial_faqs
+from portal.glossary.markup import PageGlossary
+from portal.glossary.services import trial_matches
+from portal.glossary.sources import glossary_version
 from portal.models import Trial
 from portal.search.links import query_url
 from portal.search.params import parse_search_args
@@ -192,7 +195,15 @@ def render_trial_page(session: Session, trial: Trial, contact: Any, today: date 
         trial_faqs=trial_faqs(session, trial.id),
         general_faqs=general_faqs(session),
         similar_trials=similar_trials(session, trial),
+        glossary=page_glossary(session, trial),
     )
+
+
+def page_glossary(session: Session, trial: Trial) -> PageGlossary | None:
+    """The page's explained words, from the matches stored at import; None when GLOSSARY_ENABLED is off."""
+    if not current_app.config["GLOSSARY_ENABLED"]:
+        return None
+    return PageGlossary(trial_matches(session, trial), url_for("glossary.index"))
 
 
 def cached_trial_page(session: Session, nct_id: str) -> bytes | None:
@@ -210,7 +221,8 @@ def cached_trial_page(session: Session, nct_id: str) -> bytes | None:
     version = page_version(session, nct_id, today)
     if version is None:
         return None
-    key = (nct_id, version, str(get_locale()))
+    glossary_key = glossary_version() if current_app.config["GLOSSARY_ENABLED"] else None
+    key = (nct_id, version, str(get_locale()), glossary_key)
     cache: FragmentCache = current_app.extensions["trial_page_cache"]
 
     def render() -> tuple[bytes, ...]:

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.axe import assert_axe_clean
 
 TRIAL = "NCT04012996"
-QUOTE = "randomized, controlled comparison"
+QUOTE = "controlled comparison of the prodisc C SK"  # plain text: no explained word inside
 NOTE = 'Ask the doctor: what is the control? <script>alert("x")</script>'
 
 
@@ -161,9 +161,10 @@ def test_on_a_phone_a_keyboard_user_notes_a_section_and_moved_text_is_still_foun
     expect(page.locator("#eligibility-heading mark.note-mark")).to_have_text("Who can take part")
     expect(button).to_be_focused()
     expect(page.locator(".note-item", has_text="Can I join")).to_be_visible()
-    # Text selected from the keyboard (shift+arrows): the "Add note" button comes next in the tab order.
+    # Text selected from the keyboard (shift+arrows): the "Add note" button comes next in the tab order, at the
+    # end of the selection's paragraph (after the paragraph's explained words, which are buttons too).
     select_text(page, "overview", QUOTE)
-    page.get_by_role("button", name="Add a note to “Overview”").focus()
+    page.locator("#overview p", has_text=QUOTE).locator(".glossary-term__button").last.focus()
     expect(page.get_by_role("button", name="Add note", exact=True)).to_be_visible()
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Add note", exact=True)).to_be_focused()

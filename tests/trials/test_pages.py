@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.faqs.services import seed_default_faqs
 from tests.conftest import DEMO_TRIALS, import_files
 
+VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 RAW_ESCAPE = re.compile(r"\\[!-/:-@\[-`{-~]")  # a backslash before ASCII punctuation, e.g. \>= or \*
 
 
@@ -28,8 +29,12 @@ class VisibleText(HTMLParser):
         self.json_ld: list[str] = []
         self.headings: list[int] = []
         self._in: str | None = None
+        self._hidden = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # What a `hidden` element holds (an explained word's definition before it is opened) is not seen.
+        if tag not in VOID_TAGS and (self._hidden or any(name == "hidden" for name, _ in attrs)):
+            self._hidden += 1
         if tag == "script":
             self._in = "json-ld" if ("type", "application/ld+json") in attrs else "script"
         elif tag in {"style", "title"}:
@@ -38,13 +43,15 @@ class VisibleText(HTMLParser):
             self.headings.append(int(tag[1]))
 
     def handle_endtag(self, tag: str) -> None:
+        if self._hidden:
+            self._hidden -= 1
         if tag in {"script", "style", "title"}:
             self._in = None
 
     def handle_data(self, data: str) -> None:
         if self._in == "json-ld":
             self.json_ld.append(data)
-        elif self._in is None:
+        elif self._in is None and not self._hidden:
             self.text.append(data)
 
 

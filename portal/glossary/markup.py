@@ -1,0 +1,156 @@
+"""The trial page's explained words: a pass over a section's finished, sanitised HTML that turns the first use of
+each glossary term into a link to /glossary#term (glossary.js makes it a button that shows the definition),
+and spells out an unambiguous abbreviation the first time the criteria use it.
+
+Only text between tags is touched, never a tag, an attribute or the inside of a link, button, heading, summary,
+label, code or script. Text keeps the escaping it already has; everything added is escaped here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+from markupsafe import Markup, escape
+
+from portal.glossary.matching import TermMatcher, TrialMatches, abbreviation_regex, in_caps_run, term_matcher
+
+# Text inside these is never changed: it is interactive already, a heading, code, or not text at all.
+SKIPPED = frozenset(
+    {"a", "button", "summary", "label", "select", "option", "textarea", "script", "style", "code", "pre",
+     "abbr", "h1", "h2", "h3", "h4", "h5", "h6", "svg", "math", "template", "title", "noscript", "iframe"}
+)  # fmt: skip
+VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+)  # fmt: skip
+
+
+class _Chunks(HTMLParser):
+    """Splits HTML into (kind, tag, raw text) chunks, the raw text exactly as it stands in the source."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(convert_charrefs=False)
+        self.source = source
+        self.line_starts = [0] + [i + 1 for i, ch in enumerate(source) if ch == "\n"]
+        self.events: list[tuple[int, str, str]] = []  # (offset, kind, tag)
+
+    def _mark(self, kind: str, tag: str = "") -> None:
+        line, column = self.getpos()
+        self.events.append((self.line_starts[line - 1] + column, kind, tag))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._mark("start", tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._mark("void", tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        self._mark("end", tag)
+
+    def handle_data(self, data: str) -> None:
+        self._mark("data")
+
+    def handle_entityref(self, name: str) -> None:
+        self._mark("other")
+
+    def handle_charref(self, name: str) -> None:
+        self._mark("other")
+
+    def handle_comment(self, data: str) -> None:
+        self._mark("other")
+
+    def handle_decl(self, decl: str) -> None:
+        self._mark("other")
+
+    def handle_pi(self, data: str) -> None:
+        self._mark("other")
+
+    def unknown_decl(self, data: str) -> None:
+        self._mark("other")
+
+    def chunks(self) -> list[tuple[str, str, str]]:
+        self.feed(self.source)
+        self.close()
+        offsets = [offset for offset, _, _ in self.events] + [len(self.source)]
+        # Offsets only grow; a repeated one (never seen, but cheap to guard) would make an empty chunk.
+        return [
+            (kind, tag, self.source[offsets[i] : offsets[i + 1]])
+            for i, (_, kind, tag) in enumerate(self.events)
+            if offsets[i + 1] >= offsets[i]
+        ]
+
+
+@dataclass
+class PageGlossary:
+    """The explained words of one page render: which terms and abbreviations the trial uses (stored at import),
+    and what each section has explained so far."""
+
+    matches: TrialMatches
+    glossary_url: str  # the /glossary page, without the fragment
+    _seen_terms: set[str] = field(default_factory=set)
+    _seen_abbreviations: set[str] = field(default_factory=set)
+    explained: list[str] = field(default_factory=list)  # slugs, in order of first use on the page
+    expanded: list[str] = field(default_factory=list)  # abbreviations spelled out on the page
+
+    def section(self, html: str, abbreviations: bool = False) -> Markup:
+        """The section's HTML with its first uses explained. A new <section> starts afresh."""
+        matcher = term_matcher(self.matches.terms)
+        shorts = frozenset(self.matches.abbreviations) if abbreviations else frozenset()
+        out: list[str] = []
+        skipping: list[str] = []
+        for kind, tag, raw in _Chunks(str(html)).chunks():
+            if kind == "start":
+                if tag == "section":
+                    self._seen_terms.clear()
+                    self._seen_abbreviations.clear()
+                if tag in SKIPPED and tag not in VOID:
+                    skipping.append(tag)
+            elif kind == "end" and skipping and skipping[-1] == tag:
+                skipping.pop()
+            if kind == "data" and not skipping:
+                out.append(self._text(raw, matcher, shorts))
+            else:
+                out.append(raw)
+        return Markup("".join(out))  # noqa: S704  (the input was safe HTML; every addition is escaped)
+
+    def _text(self, raw: str, matcher: TermMatcher, shorts: frozenset[str]) -> str:
+        pieces: list[str] = []
+        position = 0
+        for match, slug in matcher.find(raw):
+            if slug in self._seen_terms:
+                continue
+            self._seen_terms.add(slug)
+            pieces.append(self._abbreviations(raw, position, match.start(), shorts))
+            pieces.append(self._control(slug, match.group(0)))
+            position = match.end()
+        pieces.append(self._abbreviations(raw, position, len(raw), shorts))
+        return "".join(pieces)
+
+    def _abbreviations(self, raw: str, start: int, end: int, shorts: frozenset[str]) -> str:
+        if not shorts:
+            return raw[start:end]
+        pieces: list[str] = []
+        position = start
+        for match in abbreviation_regex(shorts).finditer(raw, start, end):
+            short = match.group(0)
+            if short in self._seen_abbreviations or in_caps_run(raw, match.start(), match.end()):
+                continue
+            self._seen_abbreviations.add(short)
+            if raw[match.end() : match.end() + 2].lstrip().startswith("("):
+                continue  # the record spells it out itself, right there
+            pieces.append(raw[position : match.end()])
+            meaning = self.matches.abbreviations[short]
+            pieces.append(f' <span class="abbreviation-expansion" data-notes-ui>({escape(meaning)})</span>')
+            if short not in self.expanded:
+                self.expanded.append(short)
+            position = match.end()
+        pieces.append(raw[position:end])
+        return "".join(pieces)
+
+    def _control(self, slug: str, text: str) -> str:
+        """A link to the glossary entry; glossary.js makes it a button that shows the definition in place. Kept
+        this small on purpose: a big trial explains a hundred words, and each costs every visitor bytes."""
+        if slug not in self.explained:
+            self.explained.append(slug)
+        href = escape(f"{self.glossary_url}#{slug}")
+        return f'<a class="glossary-term" href="{href}">{escape(text)}</a>'
