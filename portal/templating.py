@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from flask import Flask
 from flask_babel import format_decimal, get_locale
@@ -31,6 +31,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(short_list)
     app.add_template_global(site_zone)
     app.add_template_global(zone_label)
+    app.add_template_global(noted_moment)
 
 
 def site_zone(site: Site | None) -> tzinfo | None:
@@ -38,3 +39,12 @@ def site_zone(site: Site | None) -> tzinfo | None:
     if site is None:
         return None
     return zone_for(site.latitude, site.longitude, site.country)
+
+
+def noted_moment(note: str | None, zone: tzinfo | None) -> str:
+    """A moment a history entry noted as "2026-11-03 19:30 UTC", shown in the site's zone like every other time."""
+    try:
+        moment = datetime.strptime(note or "", "%Y-%m-%d %H:%M UTC").replace(tzinfo=UTC)
+    except ValueError:
+        return note or ""
+    return date_and_time(moment, zone=zone)

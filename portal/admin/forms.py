@@ -9,7 +9,6 @@ from wtforms import EmailField, RadioField, SelectChoice, SelectField, StringFie
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal.admin.phone import MAX_CALL_NOTE
-
 from portal.forms import no_control_characters, strip, valid_email
 from portal.models.user import ADMIN, SITE
 from portal.site.forms import PHONE_OUTCOME_LABELS

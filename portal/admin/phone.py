@@ -120,7 +120,12 @@ def record_phone_outcome(
     contact.updated_at = now
     session.add(
         ContactRequestEvent(
-            contact_request_id=contact.id, user_id=user.id, created_at=now, kind="phone call", new_status=outcome, note=note
+            contact_request_id=contact.id,
+            user_id=user.id,
+            created_at=now,
+            kind="phone call",
+            new_status=outcome,
+            note=note,
         )
     )
     audit.record(session, user, audit.PHONE_OUTCOME, [contact.id], outcome, now)

@@ -27,7 +27,9 @@ def _outcome_form(contact: ContactRequest) -> PhoneOutcomeForm:
     return PhoneOutcomeForm(prefix=f"call-{contact.id}")
 
 
-def _queue_page(failed: PhoneOutcomeForm | None = None, failed_id: int | None = None, status: int = 200) -> tuple[str, int]:
+def _queue_page(
+    failed: PhoneOutcomeForm | None = None, failed_id: int | None = None, status: int = 200
+) -> tuple[str, int]:
     rows = phone_queue(db.session)
     forms = {row.request.id: _outcome_form(row.request) for row in rows}
     if failed is not None and failed_id in forms:

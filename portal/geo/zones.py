@@ -15,7 +15,7 @@ _finder_lock = threading.Lock()
 def _finder() -> object:
     from timezonefinder import TimezoneFinder  # loaded on first use: nothing heavy at import time
 
-    return TimezoneFinder()
+    return TimezoneFinder(in_memory=True)  # read once; keeps no data files open
 
 
 @lru_cache(maxsize=4096)

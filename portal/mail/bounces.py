@@ -75,6 +75,8 @@ def record_site_refusals(session: Session, request_id: int, status: str, refused
                 raise
             continue
         if moved:
-            log.warning("contact request %s: the site's address refused it for good; moved to the phone queue", request_id)
+            log.warning(
+                "contact request %s: the site's address refused it for good; moved to the phone queue", request_id
+            )
         return moved
     return False

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DateTimeField, SelectChoice, SelectField, TextAreaField
-from wtforms.widgets import TextInput
+from wtforms import DateField, DateTimeLocalField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import TextInput
 
 from portal.models.contact import (
     CONTACT_STATUSES,
@@ -83,10 +83,11 @@ class NoteForm(FlaskForm):
 class FirstResponseForm(FlaskForm):
     # In the site's own time zone; the view names the zone in the label. A text field, like the date filters, so
     # the field shows 2026-11-25 14:30 just as its hint does.
-    responded_at = DateTimeField(
+    responded_at = DateTimeLocalField(
         _l("When the team first reached the person"),
         [DataRequired(_l("Please give the date and time, like 2026-11-25 14:30."))],
         format=["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"],
+        widget=TextInput(),
         render_kw={"placeholder": "YYYY-MM-DD HH:MM", "autocomplete": "off"},
     )
 

@@ -86,7 +86,9 @@ def date_and_time(value: datetime, *, seconds: bool = False, zone: tzinfo | None
     """
     pattern = "HH:mm:ss" if seconds else "HH:mm"
     if zone is None:
-        return gettext("%(date)s, %(time)s UTC", date=format_date(value, DATE_PATTERN), time=format_time(value, pattern))
+        return gettext(
+            "%(date)s, %(time)s UTC", date=format_date(value, DATE_PATTERN), time=format_time(value, pattern)
+        )
     local = value.astimezone(zone)
     return gettext(
         "%(date)s, %(time)s %(zone)s",
