@@ -86,3 +86,12 @@ class PhoneOutcomeForm(FlaskForm):
         filters=[strip],
         render_kw={"rows": 2},
     )
+
+
+class FaqEditForm(FlaskForm):
+    """A question's words; which page it is on (one trial's, or every trial's) stays as it was."""
+
+    question = StringField(
+        _l("Question"), [DataRequired(_l("Please write the question.")), Length(max=300)], filters=[strip]
+    )
+    answer = TextAreaField(_l("Answer"), [DataRequired(_l("Please write the answer.")), Length(max=5000)])
