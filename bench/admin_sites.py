@@ -33,7 +33,6 @@ from benchlib import (
 
 NCT_ID = "NCT04267848"
 ADMIN = "ops@example.org"
-PASSWORD = "correct horse battery staple"
 
 
 def measure(database_url: str, runs: int) -> list[list[str]]:
@@ -46,6 +45,8 @@ def measure(database_url: str, runs: int) -> list[list[str]]:
     from portal.extensions import db
     from portal.models import User
     from tests.forms import find_csrf_token
+
+    password = random_secret()  # a throwaway operator in a throwaway database
 
     app = create_app(
         {
@@ -66,13 +67,13 @@ def measure(database_url: str, runs: int) -> list[list[str]]:
         if summary.errors:
             raise BenchError(f"import failed: {summary.errors[:3]}")
         db.session.add(
-            User(email=ADMIN, display_name="Ops", role="admin", active=True, password_hash=hash_password(PASSWORD))
+            User(email=ADMIN, display_name="Ops", role="admin", active=True, password_hash=hash_password(password))
         )
         db.session.commit()
         db.session.remove()
     client = app.test_client()
     token = find_csrf_token(client.get("/account/sign-in").get_data(as_text=True))
-    signed_in = client.post("/account/sign-in", data={"email": ADMIN, "password": PASSWORD, "csrf_token": token})
+    signed_in = client.post("/account/sign-in", data={"email": ADMIN, "password": password, "csrf_token": token})
     if signed_in.status_code != 302:
         raise BenchError(f"sign-in answered {signed_in.status_code}")
     base = f"/admin/trials/{NCT_ID}/sites"

@@ -66,8 +66,9 @@ def _page(session: Session, query: Select[tuple[T]], page: int, per_page: int) -
     return Page(items, page, per_page, total)
 
 
-def trials_page(session: Session, nct_query: str | None, page: int = 1, per_page: int = TRIALS_PER_PAGE) -> Page[Trial]:
+def trials_page(session: Session, nct_query: str | None, page: int = 1, per_page: int | None = None) -> Page[Trial]:
     """Trials by NCT number, a page at a time; `nct_query` matches any part of the number."""
+    per_page = per_page or TRIALS_PER_PAGE
     query = select(Trial).order_by(Trial.nct_id)
     if nct_query:
         query = query.where(Trial.nct_id.like(_like(nct_query.strip().upper()[:MAX_SEARCH]), escape="\\"))

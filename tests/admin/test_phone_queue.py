@@ -50,16 +50,14 @@ def ask(app: Flask, site_id: int, first_name: str = "José") -> str:
     patient = app.test_client()
     assert post_contact(patient, TRIAL, site=str(site_id), first_name=first_name).status_code == 302
     with app.app_context():
-        return db.session.scalars(
-            select(ContactRequest.public_id).where(ContactRequest.first_name == first_name)
-        ).one()
+        return db.session.scalars(select(ContactRequest.public_id).where(ContactRequest.first_name == first_name)).one()
 
 
 def record_call(admin: FlaskClient, app: Flask, public_id: str, **fields: str):  # type: ignore[no-untyped-def]
     with app.app_context():
         number = db.session.scalars(select(ContactRequest.id).where(ContactRequest.public_id == public_id)).one()
     data = {f"call-{number}-{key}": value for key, value in fields.items()}
-    data["call-{}-csrf_token".format(number)] = csrf_token(admin, "/admin/requests/")
+    data[f"call-{number}-csrf_token"] = csrf_token(admin, "/admin/requests/")
     return admin.post(f"/admin/requests/{public_id}/call", data=data)
 
 
@@ -114,7 +112,9 @@ def test_each_outcome_is_recorded_with_its_note_and_passed_on_leaves_the_queue(
     assert f"/admin/requests/{first}" in html and "Last call" in html and "Could not reach" in html  # still here
 
     assert record_call(admin, app, first, outcome="passed_on", note="Cari Nelson took the details.").status_code == 302
-    assert record_call(admin, app, second, outcome="not_taking_part", note="Site closed to new people.").status_code == 302
+    assert (
+        record_call(admin, app, second, outcome="not_taking_part", note="Site closed to new people.").status_code == 302
+    )
     html = admin.get("/admin/requests/").get_data(as_text=True)
     assert f"/admin/requests/{first}" not in html and f"/admin/requests/{second}" not in html
     assert f"/admin/requests/{third}" in html

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from portal.contact.wording import delivery_wording
@@ -46,9 +45,7 @@ def deliver(app: Flask) -> None:
 def site_email_of(app: Flask, contact: ContactRequest) -> OutboxEmail:
     with app.app_context():
         row = db.session.scalars(
-            select(OutboxEmail).where(
-                OutboxEmail.contact_request_id == contact.id, OutboxEmail.kind == "contact_site"
-            )
+            select(OutboxEmail).where(OutboxEmail.contact_request_id == contact.id, OutboxEmail.kind == "contact_site")
         ).one()
         db.session.expunge(row)
         return row
