@@ -37,6 +37,18 @@ def delivery_wording(contact: ContactRequest) -> DeliveryWording:
     """
     facility = decode_entities(contact.facility_name)
     kind = contact.recipient_kind
+    if contact.phone_reason == PHONE_BOUNCED:
+        # Whoever the request was meant for, their address refused it (at once, or when we sent it): we phone.
+        return DeliveryWording(
+            heading=gettext("We have your details"),
+            subject=gettext("We will phone %(facility)s to pass on your request", facility=facility),
+            summary=gettext(
+                "Our emails to %(facility)s did not get through, so we could not send your details to the site. "
+                "Our team will phone the site and pass on your details. We will email you if we cannot reach them.",
+                facility=facility,
+            ),
+            next_step=gettext("Once the site has your details, someone from the study team will call or email you."),
+        )
     if kind in (RECIPIENT_OVERRIDE, RECIPIENT_SITE_CONTACT, RECIPIENT_INVESTIGATOR):
         soon = gettext("Someone from the study team should call or email you.")
         if kind == RECIPIENT_INVESTIGATOR:
@@ -64,17 +76,6 @@ def delivery_wording(contact: ContactRequest) -> DeliveryWording:
                 facility=facility,
             ),
             next_step=gettext("Someone from the study will call or email you, once your details have been passed on."),
-        )
-    if kind == RECIPIENT_PORTAL_TEAM and contact.phone_reason == PHONE_BOUNCED:
-        return DeliveryWording(
-            heading=gettext("We have your details"),
-            subject=gettext("We will phone %(facility)s to pass on your request", facility=facility),
-            summary=gettext(
-                "Our emails to %(facility)s did not get through, so we could not send your details to the site. "
-                "Our team will phone the site and pass on your details. We will email you if we cannot reach them.",
-                facility=facility,
-            ),
-            next_step=gettext("Once the site has your details, someone from the study team will call or email you."),
         )
     if kind == RECIPIENT_PORTAL_TEAM:
         return DeliveryWording(

@@ -74,6 +74,8 @@ def test_a_550_moves_the_request_and_the_sites_next_ones_to_the_phone_queue_unti
         assert [tuple(m) for m in marks] == [(site_id, SITE_ADDRESS)]
     first = reload(app, first)
     assert first.phone_reason == "bounced" and first.needs_phone_call
+    with app.test_request_context():  # what the patient's status page can now say about it
+        assert "Our team will phone the site" in delivery_wording(first).summary
     # The patient's copy went out; their confirmation email was sent before anyone knew (it is a separate row).
     assert any(m["To"] == "jose.muller@example.org" for m in smtp_server.messages)
 
