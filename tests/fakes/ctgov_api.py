@@ -212,9 +212,11 @@ class CtgovStandIn:
             return self._send(request, 200, body, params, number, agent, ids)
         if fault.kind == "status":
             return self._send(request, fault.status, {"error": "stand-in fault"}, params, number, agent, [], fault)
-        if fault.kind == "hang":
+        if fault.kind == "hang":  # logged as it arrives, status 0: the client gives up before any answer
+            self.log.append(Served(params, number, [], 0, agent))
             self.stopping.wait(fault.seconds)
-            return self._send(request, 200, body, params, number, agent, ids)
+            request.close_connection = True
+            return None
         raw = json.dumps(body).encode()
         self.log.append(Served(params, number, ids, -1, agent))
         request.send_response(200)
