@@ -40,9 +40,9 @@ def sync_command(query: str | None, full: bool, quiet: bool) -> None:
         nonlocal bar
         if quiet:
             return
-        if on_terminal:
+        if on_terminal and (bar is not None or page.total is not None):  # a resumed run's size is unknown
             if bar is None:
-                bar = click.progressbar(length=page.total or 0, label="Records", show_pos=True)
+                bar = click.progressbar(length=page.total, label="Records", show_pos=True)
                 bar.__enter__()
             bar.update(len(page.records))
             return

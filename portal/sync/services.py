@@ -121,7 +121,9 @@ def start_run(session: Session, query: str, *, full: bool, lease: timedelta) -> 
     return run, resumed
 
 
-def _record_page(session: Session, run: SyncRun, page: Page, summary: ImportSummary) -> None:
+def _record_page(session: Session, run: SyncRun, page: Page, summary: ImportSummary) -> date | None:
+    """The page's counts, the place of the next page and the new watermark, committed; returns the watermark
+    (read before the commit, so no transaction stays open while the next page downloads)."""
     run.pages += 1
     run.created += summary.created
     run.updated += summary.updated
@@ -131,7 +133,9 @@ def _record_page(session: Session, run: SyncRun, page: Page, summary: ImportSumm
     if page.latest_update is not None and (run.watermark is None or page.latest_update > run.watermark):
         run.watermark = page.latest_update
     run.heartbeat_at = utcnow()
+    watermark = run.watermark
     session.commit()
+    return watermark
 
 
 def _finish(session: Session, run: SyncRun, outcome: SyncOutcome) -> None:
@@ -214,10 +218,9 @@ def _import_pages(
     while first is not None:
         page, first = first, None
         summary = import_records(session, [page.records])  # commits
-        _record_page(session, run, page, summary)
+        outcome.watermark = _record_page(session, run, page, summary)
         _add(outcome.summary, summary)
         outcome.pages += 1
-        outcome.watermark = run.watermark
         if on_page is not None:
             on_page(page, summary, outcome)
         first = next(pages, None)
