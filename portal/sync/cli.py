@@ -32,6 +32,8 @@ def sync_command(query: str | None, full: bool, quiet: bool) -> None:
     on_terminal = sys.stdout.isatty() and not quiet
 
     def started(outcome: SyncOutcome) -> None:
+        if quiet:
+            return
         since = outcome.since.isoformat() if outcome.since else "the beginning (a full run)"
         how = "Resuming the interrupted sync" if outcome.resumed else "Syncing"
         click.echo(f"{how} (run {outcome.run_id}): records updated since {since}.")

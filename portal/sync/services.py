@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -61,10 +62,18 @@ def owner_name() -> str:
     return f"{socket.gethostname()} {os.getpid()}"
 
 
+# Runs going on in this process (the command, or a worker's sync thread): a restarted container can be given the
+# pid a killed run had, so a row naming this very process is alive only while one of them is.
+_running_here = 0
+_count_lock = threading.Lock()
+
+
 def _alive(run: SyncRun, lease: timedelta) -> bool:
     """A run on this host is alive while its process is; one elsewhere while it showed life within the lease."""
     host, _, pid = run.owner.rpartition(" ")
     if host == socket.gethostname() and pid.isdigit():
+        if int(pid) == os.getpid():
+            return _running_here > 0
         try:
             os.kill(int(pid), 0)
         except ProcessLookupError:
@@ -165,12 +174,32 @@ def sync_trials(
     """Fetch what changed since the last run (everything with `full`), import it a page at a time, then run the
     post-import step. Never inside a unit of work: it commits after every page, so a killed run loses at most
     the page it was on. `query` overrides CTGOV_SYNC_QUERY for this run."""
+    global _running_here
     config = current_app.config
     text = config["CTGOV_SYNC_QUERY"] if query is None else query
     pairs = parse_query(text)
     run, resumed = start_run(
         session, text.strip(), full=full, lease=timedelta(seconds=config["CTGOV_SYNC_LEASE_SECONDS"])
     )
+    with _count_lock:
+        _running_here += 1
+    try:
+        return _run(session, run, resumed, pairs, on_page, on_start, sleep)
+    finally:
+        with _count_lock:
+            _running_here -= 1
+
+
+def _run(
+    session: Session,
+    run: SyncRun,
+    resumed: bool,
+    pairs: list[tuple[str, str]],
+    on_page: Callable[[Page, ImportSummary, SyncOutcome], None] | None,
+    on_start: Callable[[SyncOutcome], None] | None,
+    sleep: Callable[[float], None] | None,
+) -> SyncOutcome:
+    config = current_app.config
     outcome = SyncOutcome(run.id, resumed, run.since, run.watermark)
     client_options = {} if sleep is None else {"sleep": sleep}
     try:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -30,12 +33,37 @@ def holding_run(app: Flask, owner: str, heartbeat_ago: timedelta = timedelta(0))
         db.session.remove()
 
 
-def test_a_live_run_keeps_a_second_one_from_starting(app: Flask, runner: FlaskCliRunner, standin: CtgovStandIn) -> None:
-    holding_run(app, f"{socket.gethostname()} {os.getpid()}")
+@pytest.fixture
+def live_process() -> Iterator[int]:
+    """The pid of a process that is alive on this host (the one a running sync would name)."""
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    yield process.pid
+    process.kill()
+    process.wait()
+
+
+def test_a_live_run_keeps_a_second_one_from_starting(
+    app: Flask, runner: FlaskCliRunner, standin: CtgovStandIn, live_process: int
+) -> None:
+    holding_run(app, f"{socket.gethostname()} {live_process}")
     result = runner.invoke(args=["trials", "sync"])
     assert result.exit_code == 1
     assert "is still running" in result.output and "not started" in result.output
     assert standin.log == []
+
+
+def test_a_run_naming_this_very_process_but_not_running_in_it_is_taken_over(
+    app: Flask, runner: FlaskCliRunner, standin: CtgovStandIn
+) -> None:
+    """A restarted container's worker can get the pid the killed run had: that run is dead all the same."""
+    holding_run(app, f"{socket.gethostname()} {os.getpid()}")
+    result = runner.invoke(args=["trials", "sync"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert [(r.status, r.error) for r in runs()] == [
+            (FAILED, "interrupted: its process ended mid-run"),
+            (FINISHED, None),
+        ]
 
 
 def test_a_run_on_another_host_holds_the_lock_until_its_lease_runs_out(
@@ -76,10 +104,10 @@ def test_the_scheduled_job_runs_the_sync_in_a_thread_of_the_worker(app: Flask, s
 
 
 def test_a_scheduled_sync_skips_quietly_while_another_worker_runs_one(
-    app: Flask, standin: CtgovStandIn, caplog: pytest.LogCaptureFixture
+    app: Flask, standin: CtgovStandIn, caplog: pytest.LogCaptureFixture, live_process: int
 ) -> None:
     caplog.set_level(logging.INFO, logger="portal.sync.jobs")
-    holding_run(app, f"{socket.gethostname()} {os.getpid()}")
+    holding_run(app, f"{socket.gethostname()} {live_process}")
     run_scheduled_sync(app)
     assert standin.log == []
     assert "scheduled sync skipped" in caplog.text
