@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -62,10 +61,9 @@ def owner_name() -> str:
     return f"{socket.gethostname()} {os.getpid()}"
 
 
-# Runs going on in this process (the command, or a worker's sync thread): a restarted container can be given the
-# pid a killed run had, so a row naming this very process is alive only while one of them is.
-_running_here = 0
-_count_lock = threading.Lock()
+# The ids of the runs going on in this process (the command, or a worker's sync thread): a restarted container can
+# be given the pid a killed run had, so a row naming this very process is alive only while it is one of these.
+_RUNS_HERE: set[int] = set()
 
 
 def _alive(run: SyncRun, lease: timedelta) -> bool:
@@ -73,7 +71,7 @@ def _alive(run: SyncRun, lease: timedelta) -> bool:
     host, _, pid = run.owner.rpartition(" ")
     if host == socket.gethostname() and pid.isdigit():
         if int(pid) == os.getpid():
-            return _running_here > 0
+            return run.id in _RUNS_HERE
         try:
             os.kill(int(pid), 0)
         except ProcessLookupError:
@@ -123,6 +121,8 @@ def start_run(session: Session, query: str, *, full: bool, lease: timedelta) -> 
         run.since, run.watermark, run.next_page_token = last.since, last.watermark, last.next_page_token
     session.add(run)
     try:
+        session.flush()
+        _RUNS_HERE.add(run.id)  # before the row names this process to others
         session.commit()
     except IntegrityError as exc:
         session.rollback()
@@ -174,20 +174,16 @@ def sync_trials(
     """Fetch what changed since the last run (everything with `full`), import it a page at a time, then run the
     post-import step. Never inside a unit of work: it commits after every page, so a killed run loses at most
     the page it was on. `query` overrides CTGOV_SYNC_QUERY for this run."""
-    global _running_here
     config = current_app.config
     text = config["CTGOV_SYNC_QUERY"] if query is None else query
     pairs = parse_query(text)
-    run, resumed = start_run(
-        session, text.strip(), full=full, lease=timedelta(seconds=config["CTGOV_SYNC_LEASE_SECONDS"])
-    )
-    with _count_lock:
-        _running_here += 1
+    lease = timedelta(seconds=config["CTGOV_SYNC_LEASE_SECONDS"])
+    run, resumed = start_run(session, text.strip(), full=full, lease=lease)
+    run_id = run.id
     try:
         return _run(session, run, resumed, pairs, on_page, on_start, sleep)
     finally:
-        with _count_lock:
-            _running_here -= 1
+        _RUNS_HERE.discard(run_id)
 
 
 def _run(
