@@ -9,6 +9,7 @@ from flask import Flask
 
 from tests.conftest import DEMO_TRIALS
 from tests.fakes.ctgov_api import CtgovStandIn, nct_id_of
+from tests.processes import redis_db, workers  # noqa: F401  (fixtures, registered by being imported here)
 
 PAGE_SIZE = 10
 # Three pages of real records (the demo trials', three of them changed by the tests), recruiting or not.
