@@ -11,7 +11,6 @@ from flask.cli import with_appcontext
 
 from portal.ctgov.api import Page, QueryError
 from portal.ctgov.importer import ImportSummary
-from portal.extensions import db
 from portal.sync.services import SyncBusy, SyncOutcome, sync_trials
 
 
@@ -53,7 +52,7 @@ def sync_command(query: str | None, full: bool, quiet: bool) -> None:
         click.echo(f"page {outcome.pages}: {records}: {summary.line()}; watermark {watermark}")
 
     try:
-        outcome = sync_trials(db.session, query=query, full=full, on_page=page_done, on_start=started)
+        outcome = sync_trials(query=query, full=full, on_page=page_done, on_start=started)
     except QueryError as exc:
         raise click.BadParameter(str(exc), param_hint="--query / CTGOV_SYNC_QUERY") from exc
     except SyncBusy as exc:

@@ -21,7 +21,7 @@ def run_scheduled_sync(app: Flask) -> None:
     """One run, logged; a run elsewhere holding the lock is not an error (the lock keeps it to one at a time)."""
     with app.app_context():
         try:
-            outcome = sync_trials(db.session)
+            outcome = sync_trials()
         except SyncBusy as exc:
             log.info("scheduled sync skipped: %s", exc)
             return

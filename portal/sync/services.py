@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -16,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from portal.ctgov.api import ApiSettings, Page, RegistryError, StudiesClient, parse_query
 from portal.ctgov.importer import ImportSummary, import_records
+from portal.database import WRITE_OPTION
+from portal.extensions import db
 from portal.models.base import utcnow
 from portal.models.sync_run import FAILED, FINISHED, LOCK, RUNNING, SyncRun
 from portal.post_import import PostImport, post_import
@@ -162,8 +165,17 @@ def _finish(session: Session, run: SyncRun, outcome: SyncOutcome) -> None:
     session.commit()
 
 
+@contextmanager
+def sync_session() -> Iterator[Session]:
+    """A session of the sync's own. On SQLite each of its transactions takes the write lock as it begins (BEGIN
+    IMMEDIATE): the importer reads before it writes, and a commit by another process in between (a worker's alert
+    run, a contact request) would otherwise refuse the write at once ("database is locked")."""
+    engine = db.engine.execution_options(**{WRITE_OPTION: True})
+    with Session(bind=engine) as session:
+        yield session
+
+
 def sync_trials(
-    session: Session,
     *,
     query: str | None = None,
     full: bool = False,
@@ -178,12 +190,13 @@ def sync_trials(
     text = config["CTGOV_SYNC_QUERY"] if query is None else query
     pairs = parse_query(text)
     lease = timedelta(seconds=config["CTGOV_SYNC_LEASE_SECONDS"])
-    run, resumed = start_run(session, text.strip(), full=full, lease=lease)
-    run_id = run.id
-    try:
-        return _run(session, run, resumed, pairs, on_page, on_start, sleep)
-    finally:
-        _RUNS_HERE.discard(run_id)
+    with sync_session() as session:
+        run, resumed = start_run(session, text.strip(), full=full, lease=lease)
+        run_id = run.id
+        try:
+            return _run(session, run, resumed, pairs, on_page, on_start, sleep)
+        finally:
+            _RUNS_HERE.discard(run_id)
 
 
 def _run(

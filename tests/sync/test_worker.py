@@ -30,7 +30,7 @@ def test_two_workers_on_a_schedule_sync_once_between_them(app: Flask, standin: C
     assert wait_until(both_done, timeout=60), workers.logs()
     with app.app_context():
         done = runs()
-        assert trial_count() == len(standin.studies)
+        assert trial_count() == len(standin.studies), workers.logs()
         assert all(run.status == FINISHED for run in done) and 1 <= len(done) <= 2
         assert sum(run.created for run in done) == len(standin.studies)  # the second found nothing new, or waited
         db.session.remove()
