@@ -25,6 +25,7 @@ QUERY_PREFIXES = ("query.", "filter.", "postFilter.")
 QUERY_NAMES = ("aggFilters", "geoDecay")
 # Oldest first, so that once a page is committed every record updated before its last date is in.
 SORT = "LastUpdatePostDate:asc"
+MAX_QUERY_LENGTH = 2000  # as sync_runs.query keeps it
 
 
 class RegistryError(Exception):
@@ -71,6 +72,8 @@ class Page:
 
 def parse_query(text: str) -> list[tuple[str, str]]:
     """`query.cond=asthma&filter.overallStatus=RECRUITING` as pairs; QueryError for anything else."""
+    if len(text) > MAX_QUERY_LENGTH:
+        raise QueryError(f"the query is longer than {MAX_QUERY_LENGTH} characters")
     pairs = parse_qsl(text.strip().lstrip("?"), keep_blank_values=False, strict_parsing=False)
     for name, _value in pairs:
         if not (name.startswith(QUERY_PREFIXES) or name in QUERY_NAMES):

@@ -24,7 +24,7 @@ def test_the_query_takes_the_api_search_parameters_only() -> None:
         ("filter.overallStatus", "RECRUITING"),
     ]
     assert parse_query("") == []
-    for bad in ("pageSize=5", "fields=NCTId", "format=csv", "query.cond=x&pageToken=abc"):
+    for bad in ("pageSize=5", "fields=NCTId", "format=csv", "query.cond=x&pageToken=abc", "query.term=" + "a" * 2000):
         with pytest.raises(QueryError):
             parse_query(bad)
 
