@@ -134,8 +134,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_periodic_jobs(app: Flask) -> None:
     from portal.alerts.jobs import register_alert_runs
+    from portal.sync.jobs import register_sync_runs
 
     register_alert_runs(app)
+    register_sync_runs(app)
 
 
 def register_commands(app: Flask) -> None:

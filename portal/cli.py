@@ -18,9 +18,11 @@ from portal.extensions import db
 from portal.faqs import services as faq_services
 from portal.glossary.services import refresh_glossary_matches
 from portal.post_import import post_import
+from portal.sync.cli import sync_command
 
 trials_cli = AppGroup("trials", help="Import and inspect trials.")
 faqs_cli = AppGroup("faqs", help="List and edit the FAQs shown on trial pages.")
+trials_cli.add_command(sync_command)
 
 PROGRESS_EVERY = 500
 

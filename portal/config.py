@@ -55,6 +55,16 @@ def _delays(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
     return delays
 
 
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {value!r}") from exc
+
+
 def load_config(instance_path: Path) -> dict[str, Any]:
     """Read settings from the environment. `PORTAL_ENV=production` turns on the strict checks."""
     env = os.environ.get("PORTAL_ENV", "development").strip().lower()
@@ -154,6 +164,20 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # scanning every vector (0: never); where it lives (default: instance/vectors).
         "VECTOR_INDEX_MIN_TRIALS": _int("VECTOR_INDEX_MIN_TRIALS", 20_000),
         "VECTOR_INDEX_DIR": os.environ.get("VECTOR_INDEX_DIR") or None,
+        # `flask trials sync`: ClinicalTrials.gov's API v2, what to mirror (its own query parameters, e.g.
+        # "query.cond=diabetes&filter.overallStatus=RECRUITING"; empty: everything) and how politely.
+        "CTGOV_API_URL": (os.environ.get("CTGOV_API_URL") or "https://clinicaltrials.gov/api/v2").rstrip("/"),
+        "CTGOV_SYNC_QUERY": os.environ.get("CTGOV_SYNC_QUERY") or "",
+        "CTGOV_PAGE_SIZE": _int("CTGOV_PAGE_SIZE", 1000),
+        "CTGOV_REQUESTS_PER_MINUTE": _int("CTGOV_REQUESTS_PER_MINUTE", 50),
+        "CTGOV_TIMEOUT_SECONDS": _float("CTGOV_TIMEOUT_SECONDS", 60.0),
+        "CTGOV_RETRIES": _int("CTGOV_RETRIES", 6),  # attempts per page after the first
+        "CTGOV_BACKOFF_SECONDS": _float("CTGOV_BACKOFF_SECONDS", 2.0),  # doubled at each retry
+        "CTGOV_BACKOFF_MAX_SECONDS": _float("CTGOV_BACKOFF_MAX_SECONDS", 300.0),  # a Retry-After past it is cut
+        # How often the mail workers run the sync (0: never, the default, so `make run` stays offline).
+        "CTGOV_SYNC_SECONDS": _int("CTGOV_SYNC_SECONDS", 0),
+        # A run whose process stopped sending signs of life this long ago (on another host) may be taken over.
+        "CTGOV_SYNC_LEASE_SECONDS": _int("CTGOV_SYNC_LEASE_SECONDS", 1800),
     }
 
 
@@ -192,6 +216,7 @@ def validate_config(config: dict[str, Any]) -> None:
         raise ConfigError(f"OUTBOX_DELIVERY must be rq, thread or manual, not {delivery!r}")
     if delivery == "rq" and not config.get("REDIS_URL"):
         raise ConfigError("OUTBOX_DELIVERY=rq needs REDIS_URL")
+    _check_sync_settings(config)
     if config.get("PORTAL_ENV") == PRODUCTION:
         if is_weak_secret(config.get("SECRET_KEY")):
             raise ConfigError(
@@ -211,3 +236,14 @@ def validate_config(config: dict[str, Any]) -> None:
         # Development only: a random key per process, so nothing guessable ever signs a cookie.
         config["SECRET_KEY"] = secrets.token_urlsafe(48)
         log.info("No SECRET_KEY set: using a random development key; sessions end when the server restarts.")
+
+
+def _check_sync_settings(config: dict[str, Any]) -> None:
+    if not 1 <= config.get("CTGOV_PAGE_SIZE", 1000) <= 1000:
+        raise ConfigError("CTGOV_PAGE_SIZE must be from 1 to 1000 (the API's own limit)")
+    if config.get("CTGOV_REQUESTS_PER_MINUTE", 50) < 1:
+        raise ConfigError("CTGOV_REQUESTS_PER_MINUTE must be at least 1")
+    if config.get("CTGOV_TIMEOUT_SECONDS", 60.0) <= 0:
+        raise ConfigError("CTGOV_TIMEOUT_SECONDS must be more than 0")
+    if config.get("CTGOV_RETRIES", 6) < 0 or config.get("CTGOV_SYNC_SECONDS", 0) < 0:
+        raise ConfigError("CTGOV_RETRIES and CTGOV_SYNC_SECONDS cannot be negative")

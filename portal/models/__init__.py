@@ -10,6 +10,7 @@ from portal.models.glossary import TrialGlossaryMatch
 from portal.models.note_share import NoteShare, NoteShareAttempts
 from portal.models.outbox import OutboxEmail
 from portal.models.plain_summary import PlainSummary
+from portal.models.sync_run import SyncRun
 from portal.models.trial import SearchFacts, Site, Trial, TrialCondition, TrialTerm
 from portal.models.user import SignInFailure, SiteMembership, User, UserSession
 
@@ -34,6 +35,7 @@ __all__ = [
     "SearchFacts",
     "Site",
     "SiteRecipientOverride",
+    "SyncRun",
     "Trial",
     "TrialCondition",
     "TrialTerm",
