@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.contact.forms import CONSENT_VERSION
+from portal.contact.status import new_status_nonce, status_token
 from portal.contact.wording import delivery_wording, site_email_reason
 from portal.geo import Place, country_code, great_circle_km, rounded_distance, uses_miles
 from portal.mail.outbox import add_email, delivery_key
@@ -193,6 +194,7 @@ def submit_contact_request(
         recipients=recipients.addresses,
         needs_phone_call=recipients.needs_phone_call,
         recipient_kind=recipients.kind,
+        status_nonce=new_status_nonce(),
         created_at=now,
         updated_at=now,
     )
@@ -207,6 +209,7 @@ def submit_contact_request(
         "language_name": LANGUAGE_NAMES.get(details.language or ""),
         "trial_url": external_url("trials.detail", nct_id=trial.nct_id),
         "request_url": external_url("site.request_page", public_id=request.public_id),
+        "status_url": external_url("requests.status_page", token=status_token(request)),
         "portal_name": current_app.config["PORTAL_NAME"],
         "portal_team_email": current_app.config["PORTAL_TEAM_EMAIL"],
         "needs_phone_call": recipients.needs_phone_call,
