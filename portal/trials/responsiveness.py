@@ -106,7 +106,7 @@ def patient_wording(figure: Responsiveness | None) -> str | None:
     if median is not None:
         days = max(1, math.ceil(median))
         return ngettext(
-            "Usually replies within %(num)d working day", "Usually replies within %(num)d working days", days, num=days
+            "Usually replies within %(num)d working day", "Usually replies within %(num)d working days", days
         )
     share = figure.share_within_due or 0.0
     return gettext("Replied within 2 working days to %(percent)d%% of recent requests", percent=round(share * 100))
