@@ -100,6 +100,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # how far back (a request older than this is never chased, so turning the feature on mails no backlog).
         "FOLLOW_UP_RUN_SECONDS": _int("FOLLOW_UP_RUN_SECONDS", 900),
         "FOLLOW_UP_LOOKBACK_DAYS": _int("FOLLOW_UP_LOOKBACK_DAYS", 30),
+        # At most this many reminders and offers a pass (a backlog goes out over several passes, oldest first).
+        "FOLLOW_UP_MAX_EMAILS": _int("FOLLOW_UP_MAX_EMAILS", 200),
         # Patients' status links and fallback offers, from one IP.
         "REQUEST_STATUS_RATE_LIMIT_IP": os.environ.get("REQUEST_STATUS_RATE_LIMIT_IP") or "60 per minute",
         # Wrong passcodes on shared-notes links from one IP, across all links (each link also locks on its own).

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,7 +43,7 @@ REMINDER, FALLBACK_OFFER = "contact_reminder", "contact_fallback"
 class FollowUpSummary:
     reminders: int = 0
     escalations: int = 0
-    outbox_rows: OutboxRows = field(default_factory=list)
+    complete: bool = True  # False: the budget ran out, and the next pass goes on where this one stopped
 
 
 def reminder_key(contact: ContactRequest) -> str:
@@ -65,14 +65,27 @@ def _waiting(lookback: datetime, latest: datetime) -> list[Any]:
     ]
 
 
+@dataclass
+class Budget:
+    """How many more emails this pass may write. The pass runs in the worker's sweep thread, which queues due mail
+    between passes: a backlog (the day the feature is turned on, or after a long outage) is written over several
+    passes, oldest first, rather than in one long one."""
+
+    left: int
+
+
 def _batches(
-    session: Session, conditions: list[Any], handle: Callable[[ContactRequest, str | None], OutboxEmail | None]
+    session: Session,
+    conditions: list[Any],
+    handle: Callable[[ContactRequest, str | None], OutboxEmail | None],
+    budget: Budget,
 ) -> OutboxRows:
     """Walk the matching requests oldest first, a batch per transaction (keyset paging, so requests not yet due
-    are read once a pass); `handle` writes what is due and returns the new outbox row. Commits each batch."""
+    are read once a pass); `handle` writes what is due and returns the new outbox row. Commits each batch; stops
+    when the budget is spent (the rest waits for the next pass)."""
     written: OutboxRows = []
     after: tuple[datetime, int] | None = None
-    while True:
+    while budget.left > 0:
         query = (
             select(ContactRequest, Site.country)
             .outerjoin(Site, Site.id == ContactRequest.site_id)
@@ -94,15 +107,19 @@ def _batches(
             rows = session.execute(query).tuples().all()
             batch: OutboxRows = []
             for contact, country in rows:
+                if budget.left <= 0:
+                    break
                 row = handle(contact, country)
                 if row is not None:
                     batch.append((row.id, delivery_key(0, None)))
+                    budget.left -= 1
             uow.dispatch(batch)
         written.extend(batch)
         if len(rows) < BATCH:
-            return written
+            break
         last = rows[-1][0]
         after = (last.created_at, last.id)
+    return written
 
 
 def _add_once(session: Session, write: Callable[[], OutboxEmail]) -> OutboxEmail | None:
@@ -127,7 +144,7 @@ def _context(contact: ContactRequest) -> dict[str, Any]:
     }
 
 
-def send_reminders(session: Session, now: datetime, lookback: datetime) -> int:
+def send_reminders(session: Session, now: datetime, lookback: datetime, budget: Budget) -> int:
     """One reminder to the site team of each request with no first response 2 working days after it arrived."""
     count = 0
 
@@ -160,11 +177,11 @@ def send_reminders(session: Session, now: datetime, lookback: datetime) -> int:
         ContactRequest.needs_phone_call.is_(False),
         or_(ContactRequest.recipient_kind.is_(None), ContactRequest.recipient_kind != RECIPIENT_PORTAL_TEAM),
     ]
-    _batches(session, conditions, remind)
+    _batches(session, conditions, remind, budget)
     return count
 
 
-def escalate_unanswered(session: Session, now: datetime, lookback: datetime) -> int:
+def escalate_unanswered(session: Session, now: datetime, lookback: datetime, budget: Budget) -> int:
     """After 5 working days without a first response: escalate, and offer the patient other sites, once."""
     count = 0
 
@@ -178,7 +195,7 @@ def escalate_unanswered(session: Session, now: datetime, lookback: datetime) -> 
             return None
         return _add_once(session, lambda: _fallback_offer(session, contact))
 
-    _batches(session, _waiting(lookback, now - timedelta(days=ESCALATE_AFTER_WORKING_DAYS)), escalate)
+    _batches(session, _waiting(lookback, now - timedelta(days=ESCALATE_AFTER_WORKING_DAYS)), escalate, budget)
     return count
 
 
@@ -205,13 +222,15 @@ def _fallback_offer(session: Session, contact: ContactRequest) -> OutboxEmail:
 
 
 def run_follow_ups(session: Session, now: datetime | None = None) -> FollowUpSummary:
-    """One pass: escalations first (a request past 5 working days gets no reminder as well), then reminders.
-    Commits its batches; a batch job, never called inside a unit of work."""
+    """One pass: escalations first (a request past 5 working days gets no reminder as well), then reminders, up to
+    FOLLOW_UP_MAX_EMAILS emails. Commits its batches; a batch job, never called inside a unit of work."""
     now = now or utcnow()
     lookback = now - timedelta(days=current_app.config["FOLLOW_UP_LOOKBACK_DAYS"])
+    budget = Budget(current_app.config["FOLLOW_UP_MAX_EMAILS"])
     summary = FollowUpSummary()
-    summary.escalations = escalate_unanswered(session, now, lookback)
-    summary.reminders = send_reminders(session, now, lookback)
+    summary.escalations = escalate_unanswered(session, now, lookback, budget)
+    summary.reminders = send_reminders(session, now, lookback, budget)
+    summary.complete = budget.left > 0
     if summary.escalations or summary.reminders:
         log.info("follow-ups: %d escalated, %d reminders", summary.escalations, summary.reminders)
     return summary

@@ -10,7 +10,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from portal.geo import bounding_box, great_circle_km
+from portal.geo import bounding_box, great_circle_km, sql_great_circle_km
 from portal.models import ContactRequest, Site, Trial
 from portal.models.trial import TrialCondition
 from portal.vocabulary import OPEN_STATUSES, RECRUITING
@@ -57,21 +57,21 @@ def next_nearest_site(session: Session, contact: ContactRequest) -> Offer | None
     if origin is None or not _located(origin) or trial.overall_status not in OPEN_STATUSES or trial.hidden:
         return None
     assert origin.latitude is not None and origin.longitude is not None
-    others = session.scalars(
-        select(Site).where(
+    # Nearest first in SQL: a trial can have a thousand sites, and only one is wanted.
+    distance = sql_great_circle_km(origin.latitude, origin.longitude, Site.latitude, Site.longitude)
+    found = session.execute(
+        select(Site, distance)
+        .where(
             Site.trial_id == trial.id,
             Site.id != origin.id,
             Site.status == RECRUITING,
             Site.latitude.is_not(None),
             Site.longitude.is_not(None),
         )
-    )
-    offers = [
-        Offer(trial, site, great_circle_km(origin.latitude, origin.longitude, site.latitude, site.longitude))
-        for site in others
-        if site.latitude is not None and site.longitude is not None
-    ]
-    return min(offers, key=lambda offer: offer.distance_km, default=None)
+        .order_by(distance, Site.id)
+        .limit(1)
+    ).first()
+    return Offer(trial, found[0], float(found[1])) if found else None
 
 
 def nearby_open_trials(session: Session, contact: ContactRequest, limit: int = MAX_OTHER_TRIALS) -> list[Offer]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +15,17 @@ from portal.contact.follow_up import run_follow_ups
 from portal.extensions import db
 from portal.models import ContactRequest, OutboxEmail, Site
 from portal.models.contact import RECIPIENT_PORTAL_TEAM
-from tests.loop.helpers import MONDAY, OTHER_TRIAL, TRIAL, import_other_trial, mail_of_kind, site_named, stored, submit
+from tests.loop.helpers import (
+    MONDAY,
+    OTHER_TRIAL,
+    PATIENT,
+    TRIAL,
+    import_other_trial,
+    mail_of_kind,
+    site_named,
+    stored,
+    submit,
+)
 
 
 def run(app: Flask, now: datetime) -> None:
@@ -154,3 +165,20 @@ def test_a_site_without_coordinates_gets_an_offer_without_other_sites(app: Flask
     assert "/requests/offer/" not in offer.body_text and "next nearest" not in offer.body_text
     with app.app_context():
         assert db.session.scalar(select(OutboxEmail.unique_key).where(OutboxEmail.kind == "contact_fallback"))
+
+
+def test_a_backlog_goes_out_over_several_passes_oldest_first(
+    app: Flask, flagstaff: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "FOLLOW_UP_MAX_EMAILS", 1)
+    older = submit(app, flagstaff, when=MONDAY - timedelta(hours=1))
+    newer = submit(app, flagstaff, when=MONDAY, details=replace(PATIENT, email="bea@example.org"))
+    with app.app_context():
+        first = run_follow_ups(db.session, MONDAY + timedelta(days=3))
+        second = run_follow_ups(db.session, MONDAY + timedelta(days=3))
+        third = run_follow_ups(db.session, MONDAY + timedelta(days=3))
+        db.session.remove()
+    assert (first.reminders, first.complete) == (1, False)
+    assert (second.reminders, third.reminders, third.complete) == (1, 0, True)
+    first_key, second_key = (row.unique_key for row in mail_of_kind(app, "contact_reminder"))
+    assert first_key == f"contact_reminder:{older}" and second_key == f"contact_reminder:{newer}"
