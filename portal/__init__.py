@@ -107,11 +107,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.alerts.views import bp as alerts_bp
     from portal.api.views import bp as api_bp
+    from portal.contact.status_views import bp as requests_bp
     from portal.contact.views import bp as contact_bp
     from portal.glossary.views import bp as glossary_bp
     from portal.main import bp as main_bp
     from portal.main.errors import register_error_handlers
     from portal.notes.views import bp as notes_bp
+    from portal.privacy.views import bp as withdrawal_bp
     from portal.site.summary_views import bp as summaries_bp
     from portal.site.views import bp as site_bp
     from portal.trials import bp as trials_bp
@@ -121,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(trials_bp)
     app.register_blueprint(self_check_bp)
     app.register_blueprint(contact_bp)
+    app.register_blueprint(requests_bp)
     app.register_blueprint(alerts_bp)
     app.register_blueprint(notes_bp)
     app.register_blueprint(accounts_bp)
@@ -129,15 +132,18 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(glossary_bp)
+    app.register_blueprint(withdrawal_bp)
     register_error_handlers(app)
 
 
 def register_periodic_jobs(app: Flask) -> None:
     from portal.alerts.jobs import register_alert_runs
+    from portal.contact.follow_up import register_follow_ups
     from portal.sync.jobs import register_sync_runs
 
     register_alert_runs(app)
     register_sync_runs(app)
+    register_follow_ups(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -106,6 +106,14 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "ALERTS_TRIALS_PER_EMAIL": _int("ALERTS_TRIALS_PER_EMAIL", 10),
         # How often each mail worker runs `alerts send` (0: never; then run it from cron).
         "ALERTS_RUN_SECONDS": _int("ALERTS_RUN_SECONDS", 3600),
+        # Contact follow-ups (site reminders, escalations, fallback offers): how often each mail worker looks, and
+        # how far back (a request older than this is never chased, so turning the feature on mails no backlog).
+        "FOLLOW_UP_RUN_SECONDS": _int("FOLLOW_UP_RUN_SECONDS", 900),
+        "FOLLOW_UP_LOOKBACK_DAYS": _int("FOLLOW_UP_LOOKBACK_DAYS", 30),
+        # At most this many reminders and offers a pass (a backlog goes out over several passes, oldest first).
+        "FOLLOW_UP_MAX_EMAILS": _int("FOLLOW_UP_MAX_EMAILS", 200),
+        # Patients' status links and fallback offers, from one IP.
+        "REQUEST_STATUS_RATE_LIMIT_IP": os.environ.get("REQUEST_STATUS_RATE_LIMIT_IP") or "60 per minute",
         # Wrong passcodes on shared-notes links from one IP, across all links (each link also locks on its own).
         "NOTES_UNLOCK_RATE_LIMIT_IP": os.environ.get("NOTES_UNLOCK_RATE_LIMIT_IP") or "20 per hour",
         "NOTES_SHARE_RATE_LIMIT_IP": os.environ.get("NOTES_SHARE_RATE_LIMIT_IP") or "30 per hour",

@@ -79,7 +79,9 @@ def upgrade() -> None:
         has_phase = "phases @> '[\"{}\"]'::jsonb"
     else:
         has_phase = "EXISTS (SELECT 1 FROM json_each(phases) WHERE value = '{}')"
-    mask = " + ".join(f"(CASE WHEN {has_phase.format(code)} THEN {1 << bit} ELSE 0 END)" for bit, code in enumerate(PHASES))
+    mask = " + ".join(
+        f"(CASE WHEN {has_phase.format(code)} THEN {1 << bit} ELSE 0 END)" for bit, code in enumerate(PHASES)
+    )
     if postgres:
         op.execute("ALTER TABLE search_facts ADD COLUMN search_vector tsvector, ADD COLUMN rank_vector tsvector")
         op.execute(
@@ -123,9 +125,7 @@ def downgrade() -> None:
     op.create_index("ix_sites_status_lat_lon", "sites", ["status", "latitude", "longitude"], unique=False)
     if postgres:
         op.execute("ALTER TABLE trials ADD COLUMN search_vector tsvector")
-        op.execute(
-            "UPDATE trials SET search_vector = f.search_vector FROM search_facts f WHERE f.trial_id = trials.id"
-        )
+        op.execute("UPDATE trials SET search_vector = f.search_vector FROM search_facts f WHERE f.trial_id = trials.id")
         op.execute("CREATE INDEX ix_trials_search_vector ON trials USING gin (search_vector)")
     else:
         op.execute(f"CREATE INDEX {OLD_SQLITE_INDEX} ON trials ({', '.join(OLD_SQLITE_INDEX_COLUMNS)})")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.models import ContactRequest, Site, Trial
@@ -58,6 +58,8 @@ def _needs_call() -> ColumnElement[bool]:
     return or_(
         # no_email or bounced: stored on the request when it was routed or refused
         ContactRequest.phone_reason.is_not(None),
+        # unanswered: the follow-ups escalated it after 5 working days, and the site has still not answered
+        and_(ContactRequest.escalated_at.is_not(None), ContactRequest.first_response_at.is_(None)),
     )
 
 

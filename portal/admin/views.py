@@ -12,13 +12,16 @@ from portal.accounts.mail import queue_invitation
 from portal.accounts.services import AccountError, create_user, set_active
 from portal.admin import catalog, phone_views, summaries  # noqa: F401  (their routes are part of this blueprint)
 from portal.admin.blueprint import bp
+from portal.admin.dashboard import dashboard
 from portal.admin.forms import InviteForm
 from portal.admin.services import outbox_counts, waiting_mail
 from portal.database import unit_of_work
 from portal.extensions import db
 from portal.mail import outbox
 from portal.models import User
+from portal.models.base import utcnow
 from portal.site.audit import recent_events
+from portal.site.forms import STATUS_LABELS
 
 __all__ = ["bp"]
 
@@ -29,7 +32,8 @@ def _me() -> User:
 
 @bp.get("/")
 def index() -> str:
-    return render_template("admin/index.html", counts=outbox_counts(db.session))
+    board = dashboard(db.session, utcnow())
+    return render_template("admin/index.html", counts=board.outbox.counts, board=board, status_labels=STATUS_LABELS)
 
 
 def _users_page(form: InviteForm, status: int = 200) -> tuple[str, int]:

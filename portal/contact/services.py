@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from portal.contact.forms import CONSENT_VERSION
+from portal.contact.status import new_status_nonce, status_token
 from portal.contact.wording import delivery_wording, site_email_reason
 from portal.geo import Place, country_code, great_circle_km, rounded_distance, uses_miles
 from portal.mail.outbox import add_email, delivery_key
@@ -218,6 +219,7 @@ def submit_contact_request(
         needs_phone_call=recipients.needs_phone_call,
         recipient_kind=recipients.kind,
         phone_reason=recipients.phone_reason,
+        status_nonce=new_status_nonce(),
         created_at=now,
         updated_at=now,
     )
@@ -235,6 +237,7 @@ def submit_contact_request(
         "request_url": external_url(
             "admin.phone_request" if recipients.needs_phone_call else "site.request_page", public_id=request.public_id
         ),
+        "status_url": external_url("requests.status_page", token=status_token(request)),
         "portal_name": current_app.config["PORTAL_NAME"],
         "portal_team_email": current_app.config["PORTAL_TEAM_EMAIL"],
         "needs_phone_call": recipients.needs_phone_call,

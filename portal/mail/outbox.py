@@ -50,8 +50,13 @@ def add_email(
     contact_request_id: int | None = None,
     subscriber_id: int | None = None,
     headers: dict[str, str] | None = None,
+    unique_key: str | None = None,
 ) -> OutboxEmail:
-    """Write one message to the outbox; it leaves only after the caller's transaction commits."""
+    """Write one message to the outbox; it leaves only after the caller's transaction commits.
+
+    A `unique_key` makes it a message that exists at most once: a second row with the same key fails to insert
+    (IntegrityError at the flush), whichever process writes it.
+    """
     row = OutboxEmail(
         message_id=f"<{secrets.token_hex(16)}@{mail_domain(current_app.config)}>",
         kind=kind,
@@ -67,6 +72,7 @@ def add_email(
         contact_request_id=contact_request_id,
         subscriber_id=subscriber_id,
         headers=headers,
+        unique_key=unique_key,
     )
     session.add(row)
     return row

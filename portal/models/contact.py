@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, JSONType, TimestampMixin, UTCDateTime, utcnow
@@ -52,7 +52,19 @@ PHONE_DONE = (OUTCOME_PASSED_ON, OUTCOME_NOT_TAKING_PART)
 
 class ContactRequest(TimestampMixin, Base):
     __tablename__ = "contact_requests"
-    __table_args__ = (Index("ix_contact_requests_dedupe", "trial_id", "site_id", "email", "created_at"),)
+    __table_args__ = (
+        Index("ix_contact_requests_dedupe", "trial_id", "site_id", "email", "created_at"),
+        # The follow-up scheduler's scan (reminders, escalations): only requests still waiting for a first response
+        # and not yet escalated, so a pass reads a few recent rows however many requests have been answered.
+        Index(
+            "ix_contact_requests_awaiting_reply",
+            "created_at",
+            sqlite_where=text("first_response_at IS NULL AND escalated_at IS NULL"),
+            postgresql_where=text("first_response_at IS NULL AND escalated_at IS NULL"),
+        ),
+        # Response times over the last 180 days, for the operators' dashboard.
+        Index("ix_contact_requests_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # An unguessable handle for links; the numeric id never leaves the server.
@@ -85,6 +97,13 @@ class ContactRequest(TimestampMixin, Base):
     # The patient's "Could this study fit me?" answers, only when they ticked the box to attach them: a list of
     # {"id", "kind", "text", "answer"} as they saw the questions (see portal.trials.self_check.attached_answers).
     self_check_answers: Mapped[list[dict[str, str]] | None] = mapped_column(JSONType)
+    # Signed into the patient's status link (portal.contact.status); None for requests stored before those links.
+    status_nonce: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # When the site team got its one reminder (2 working days without a first response).
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When it went unanswered for 5 working days: it joins the operators' phone queue and the patient gets the one
+    # fallback offer.
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     trial: Mapped[Trial] = relationship()
     site: Mapped[Site | None] = relationship()

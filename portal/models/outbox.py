@@ -46,6 +46,9 @@ class OutboxEmail(TimestampMixin, Base):
     subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
     # Extra headers, e.g. List-Unsubscribe (RFC 2369) and List-Unsubscribe-Post (RFC 8058).
     headers: Mapped[dict[str, str] | None] = mapped_column(JSONType)
+    # Set for a message that must exist at most once ("reminder:<request id>"): a second writer's insert fails, so a
+    # scheduler running in two workers, or again after a restart, never writes it twice.
+    unique_key: Mapped[str | None] = mapped_column(String(120), unique=True)
 
     def __repr__(self) -> str:
         return f"<OutboxEmail {self.id} {self.kind} {self.status}>"

@@ -13,7 +13,7 @@ from portal.models.audit import ContactRequestEvent
 from portal.models.base import utcnow
 
 
-def _delete_requests(session: Session, request_ids: list[int]) -> dict[str, int]:
+def delete_requests(session: Session, request_ids: list[int]) -> dict[str, int]:
     """Requests with their history and their mail (sent or not: the bodies hold the person's details)."""
     if not request_ids:
         return {"contact_requests": 0, "contact_request_events": 0, "outbox_emails": 0}
@@ -41,14 +41,14 @@ def purge_old_requests(session: Session, older_than_days: int, now: datetime | N
     now = now or utcnow()
     cutoff = now - timedelta(days=older_than_days)
     ids = list(session.scalars(select(ContactRequest.id).where(ContactRequest.created_at < cutoff)))
-    counts = _delete_requests(session, ids)
+    counts = delete_requests(session, ids)
     session.flush()
     return counts
 
 
 def _requests_of(session: Session, email: str) -> dict[str, int]:
     ids = list(session.scalars(select(ContactRequest.id).where(func.lower(ContactRequest.email) == email)))
-    counts = _delete_requests(session, ids)
+    counts = delete_requests(session, ids)
     return {
         "contact_requests": counts["contact_requests"],
         "request_history": counts["contact_request_events"],

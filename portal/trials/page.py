@@ -22,6 +22,7 @@ from portal.glossary.markup import PageGlossary
 from portal.glossary.services import trial_matches
 from portal.glossary.sources import glossary_version
 from portal.models import Trial
+from portal.models.base import utcnow
 from portal.search.links import query_url
 from portal.search.params import parse_search_args
 from portal.text import shorten, split_long_markdown, to_plain_text
@@ -31,6 +32,7 @@ from portal.trials.locations import OPEN_GROUPS_UP_TO, group_sites
 from portal.trials.plain_summary import shown_plain_summary
 from portal.trials.presenters import who_can_join
 from portal.trials.record_copy import RecordCopy
+from portal.trials.responsiveness import patient_wording, trial_responsiveness
 from portal.trials.self_check import self_check_for
 from portal.trials.services import get_trial
 from portal.trials.similar import similar_trials
@@ -192,11 +194,18 @@ def render_trial_page(session: Session, trial: Trial, contact: Any, today: date 
         groups_open=len(sites) <= OPEN_GROUPS_UP_TO,
         # Looked up once here rather than once per site: a trial can have 1,000+ sites.
         site_badges={code: (status_css(code), status_label(code)) for code in statuses},
+        site_replies=site_replies(session, trial),
         trial_faqs=trial_faqs(session, trial.id),
         general_faqs=general_faqs(session),
         similar_trials=similar_trials(session, trial),
         glossary=page_glossary(session, trial),
     )
+
+
+def site_replies(session: Session, trial: Trial) -> dict[int, str]:
+    """ "Usually replies within 2 working days", by site id, for the sites with enough recent requests to say so."""
+    figures = trial_responsiveness(session, trial.id, utcnow())
+    return {site_id: text for site_id, figure in figures.items() if (text := patient_wording(figure))}
 
 
 def page_glossary(session: Session, trial: Trial) -> PageGlossary | None:
@@ -216,13 +225,16 @@ def cached_trial_page(session: Session, nct_id: str) -> bytes | None:
     reasons as of today (from the same cheap version query), not today's date: a page is rendered again on the day
     its answer changes (an open trial passes 12 months since its status was verified, or its primary completion
     date), never kept with a stale answer, and not rendered again every day for nothing.
+
+    The sites' response times ("Usually replies within 2 working days") change with every request, so they are not
+    in the key: the key holds today's date instead, and the figures are at most a day old.
     """
     today = freshness.today()
     version = page_version(session, nct_id, today)
     if version is None:
         return None
     glossary_key = glossary_version() if current_app.config["GLOSSARY_ENABLED"] else None
-    key = (nct_id, version, str(get_locale()), glossary_key)
+    key = (nct_id, version, str(get_locale()), glossary_key, today.isoformat())
     cache: FragmentCache = current_app.extensions["trial_page_cache"]
 
     def render() -> tuple[bytes, ...]:
