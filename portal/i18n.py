@@ -9,6 +9,7 @@ the locale (the trial page cache is).
 from __future__ import annotations
 
 import re
+
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_babel import get_locale
 from werkzeug.datastructures import MultiDict

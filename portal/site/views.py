@@ -33,7 +33,7 @@ from portal.site.services import (
     user_sites,
 )
 from portal.validation import parse_whole
-from portal.vocabulary import LANGUAGE_NAMES
+from portal.vocabulary import preferred_language_name
 
 bp = Blueprint("site", __name__, url_prefix="/site")
 LIST_LIMIT = 500  # rows on the page; the CSV has them all
@@ -54,7 +54,10 @@ def no_store(response: WerkzeugResponse) -> WerkzeugResponse:
 
 @bp.context_processor
 def helpers() -> dict[str, object]:
-    return {"format_timedelta": format_timedelta}
+    return {
+        "format_timedelta": format_timedelta,
+        "preferred_language": lambda contact: preferred_language_name(contact.language, contact.ui_locale),
+    }
 
 
 def _user() -> User:
@@ -72,6 +75,7 @@ def _filters(form: FilterForm) -> RequestFilters:
         site_id=site_id,
         date_from=form.date_from.data,
         date_to=form.date_to.data,
+        language=form.language.data or None,
     )
 
 
@@ -159,7 +163,7 @@ def _detail_page(
         note_form=note_form or NoteForm(),
         response_form=response_form,
         status_labels=STATUS_LABELS,
-        language_name=LANGUAGE_NAMES.get(contact.language or ""),
+        language_name=preferred_language_name(contact.language, contact.ui_locale),
         response_time=response_time(contact),
         overdue=needs_attention(contact),
     ), status
