@@ -39,7 +39,7 @@ _CLASS_BLOCK_RE = re.compile(r"\{%-?\s*block body_class\s*-?%\}.*?\{%-?\s*endblo
 # Attributes a person reads or hears.
 _READ_ATTRIBUTES = {"alt", "title", "aria-label", "placeholder", "aria-description", "aria-roledescription"}
 # Text that is the same in every language: names, units and codes.
-_SAME_EVERYWHERE = {"ClinicalTrials.gov", "NCT", "PubMed", "MedlinePlus", "HPO", "OK", "PDF", "CSV", "JSON", "ID"}
+_SAME_EVERYWHERE = ("ClinicalTrials.gov", "NCT", "PubMed", "MedlinePlus", "HPO", "PDF", "CSV", "JSON")
 
 
 def extract() -> Catalog:
@@ -70,7 +70,7 @@ def catalogue_problems(template: Catalog, locale: str) -> list[str]:
     """What is wrong with one language's catalogue against the strings the code marks."""
     path = catalogue_path(locale)
     if not path.exists():
-        return [f"{locale}: no catalogue at {path.relative_to(ROOT)}"]
+        return [f"{locale}: no catalogue at {path}"]
     catalog = read_catalogue(locale)
     problems = []
     for message in template:
@@ -152,10 +152,13 @@ def visible_template_text(source: str, html: bool) -> list[str]:
         pieces = text.splitlines()
     found = []
     for piece in pieces:
+        original = " ".join(piece.split())
         piece = _ATTRIBUTE_RE.sub(" ", piece) if html else piece
-        words = [word for word in _WORDS_RE.findall(piece) if word not in _SAME_EVERYWHERE]
+        for name in _SAME_EVERYWHERE:
+            piece = piece.replace(name, " ")
+        words = _WORDS_RE.findall(piece)
         if any(word for word in words if not word.isupper() or len(word) > 4):
-            found.append(" ".join(piece.split()))
+            found.append(original)
     return found
 
 

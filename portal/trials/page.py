@@ -9,7 +9,6 @@ from functools import lru_cache
 from typing import Any
 
 from flask import Flask, current_app, render_template, url_for
-from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import Dialect, text
 from sqlalchemy.orm import Session
@@ -18,9 +17,12 @@ from werkzeug.datastructures import MultiDict
 from portal.cache import FragmentCache
 from portal.ctgov.criteria import parse_criteria
 from portal.faqs.services import general_faqs, trial_faqs
+from portal.faqs.translations import shown_faqs
 from portal.glossary.markup import PageGlossary
 from portal.glossary.services import trial_matches
 from portal.glossary.sources import glossary_version
+from portal.glossary.translations import translation_version
+from portal.i18n import current_locale
 from portal.models import Trial
 from portal.search.links import query_url
 from portal.search.params import parse_search_args
@@ -192,8 +194,7 @@ def render_trial_page(session: Session, trial: Trial, contact: Any, today: date 
         groups_open=len(sites) <= OPEN_GROUPS_UP_TO,
         # Looked up once here rather than once per site: a trial can have 1,000+ sites.
         site_badges={code: (status_css(code), status_label(code)) for code in statuses},
-        trial_faqs=trial_faqs(session, trial.id),
-        general_faqs=general_faqs(session),
+        faqs=shown_faqs(trial_faqs(session, trial.id) + general_faqs(session), current_locale()),
         similar_trials=similar_trials(session, trial),
         glossary=page_glossary(session, trial),
     )
@@ -221,8 +222,10 @@ def cached_trial_page(session: Session, nct_id: str) -> bytes | None:
     version = page_version(session, nct_id, today)
     if version is None:
         return None
-    glossary_key = glossary_version() if current_app.config["GLOSSARY_ENABLED"] else None
-    key = (nct_id, version, str(get_locale()), glossary_key)
+    locale = current_locale()
+    glossary_key = (glossary_version(), translation_version(locale)) if current_app.config["GLOSSARY_ENABLED"] else None
+    # One copy per language: the page, its dates and its glossary's definitions URL are in the reader's.
+    key = (nct_id, version, locale, glossary_key)
     cache: FragmentCache = current_app.extensions["trial_page_cache"]
 
     def render() -> tuple[bytes, ...]:

@@ -41,6 +41,7 @@
     while (popover.firstChild) { popover.removeChild(popover.firstChild); }
     var text = document.createElement("span");
     text.className = "glossary-term__definition";
+    if (entry && entry.lang) { text.setAttribute("lang", entry.lang); }
     text.textContent = entry ? entry.definition : _("The explanation could not be loaded. Follow the link to read it in the glossary.");
     var more = document.createElement("a");
     more.className = "glossary-term__more";
