@@ -42,12 +42,19 @@ _READ_ATTRIBUTES = {"alt", "title", "aria-label", "placeholder", "aria-descripti
 _SAME_EVERYWHERE = ("ClinicalTrials.gov", "NCT", "PubMed", "MedlinePlus", "HPO", "PDF", "CSV", "JSON")
 
 
+def _wanted(directory: str) -> bool:
+    """Babel skips folders whose names start with "_" by default: that would leave out templates/_macros and
+    templates/_partials. Only hidden folders, caches and the virtualenv are skipped here."""
+    name = Path(directory).name
+    return not name.startswith(".") and name not in {"__pycache__", "node_modules", "instance", "build"}
+
+
 def extract() -> Catalog:
     with (ROOT / "babel.cfg").open(encoding="utf-8") as handle:
         method_map, options_map = parse_mapping_cfg(handle)
     catalog = Catalog(project="trial-portal", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords=KEYWORDS, strip_comment_tags=True
+        str(ROOT), method_map, options_map, keywords=KEYWORDS, strip_comment_tags=True, directory_filter=_wanted
     ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog

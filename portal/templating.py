@@ -6,7 +6,7 @@ from flask import Flask
 from flask_babel import format_decimal, get_locale
 
 from portal.text import decode_entities, render_inline, render_markdown
-from portal.trials.presenters import age_range, date_and_time, partial_date, short_list
+from portal.trials.presenters import age_range, date_and_time, local_country_name, partial_date, short_list
 from portal.vocabulary import phase_label, sex_label, status_css, status_label, study_type_label
 
 
@@ -25,3 +25,4 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(partial_date)
     app.add_template_global(date_and_time)
     app.add_template_global(short_list)
+    app.add_template_filter(local_country_name, "country_name")

@@ -34,7 +34,8 @@ def test_a_missing_fuzzy_or_empty_translation_is_a_problem(tmp_path, monkeypatch
     po = tmp_path / "es" / "LC_MESSAGES" / "messages.po"
     po.parent.mkdir(parents=True)
     po.write_text(
-        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n'
+        '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'
         'msgid "Find a trial"\nmsgstr "Buscar un estudio"\n\n'
         '#, fuzzy\nmsgid "Saved"\nmsgstr "Guardado"\n\n'
         'msgid "%(num)d note"\nmsgid_plural "%(num)d notes"\nmsgstr[0] "%(num)d nota"\nmsgstr[1] ""\n\n'
