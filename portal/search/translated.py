@@ -55,7 +55,9 @@ def load_names(directory: Path = DATA_DIR) -> TranslatedNames:
                 if _CJK_RE.search(name):
                     key = _SPACE_RE.sub("", name).casefold()
                     characters.setdefault(key, []).append(english)
-                elif key := surface(name):
+                elif (key := surface(name)) and key != surface(english):
+                    # A name spelled as its English condition once accents are folded ("cáncer", "diabetes")
+                    # is searched for as typed already: as a synonym it would only widen English queries.
                     words.setdefault(key, []).append(english)
                     spaced.append((name, english))
     return TranslatedNames(
