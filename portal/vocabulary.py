@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from babel import Locale
 from flask_babel import gettext, lazy_gettext
 from flask_babel.speaklater import LazyString
 
@@ -45,25 +46,6 @@ LANGUAGES = [
     ("tr", "Türkçe"),
 ]
 LANGUAGE_NAMES = dict(LANGUAGES)
-# The same languages named in English, for the study team's email (the site's language is English).
-LANGUAGE_ENGLISH_NAMES = {
-    "en": "English",
-    "es": "Spanish",
-    "zh": "Chinese",
-    "fr": "French",
-    "de": "German",
-    "it": "Italian",
-    "pt": "Portuguese",
-    "ar": "Arabic",
-    "hi": "Hindi",
-    "ru": "Russian",
-    "ja": "Japanese",
-    "ko": "Korean",
-    "vi": "Vietnamese",
-    "tl": "Tagalog",
-    "pl": "Polish",
-    "tr": "Turkish",
-}
 # The portal's own languages (Babel's names) as codes of the list above: a patient reading the portal in Spanish
 # is offered Spanish as the language to be contacted in.
 UI_LOCALE_LANGUAGE = {"en": "en", "es": "es", "zh_Hans": "zh"}
@@ -326,7 +308,12 @@ def who_masked_label(code: str) -> str:
     return str(label) if label is not None else _humanise_code(code).lower()
 
 
-def preferred_language_name(language: str | None, ui_locale: str | None) -> str | None:
-    """"Spanish": the preferred language named in English, for the study team (None: no preference)."""
+def language_name_in(code: str, locale: str) -> str:
+    """A language of the list above named in another ("Spanish" in English, "español" in Spanish), from CLDR."""
+    return Locale.parse(locale).languages.get(code) or LANGUAGE_NAMES.get(code, code)
+
+
+def preferred_language_name(language: str | None, ui_locale: str | None, in_locale: str = "en") -> str | None:
+    """"Spanish": the preferred language, named for the study team (English by default); None: no preference."""
     code = preferred_language_code(language, ui_locale)
-    return LANGUAGE_ENGLISH_NAMES.get(code, code) if code else None
+    return language_name_in(code, in_locale) if code else None

@@ -135,7 +135,7 @@ def translated_conditions(text: str, lexemes: LexemeReader | None = None) -> lis
     """The English conditions whose Spanish or Chinese names the query holds, most specific first."""
     names = load_names()
     found = _chinese_hits(text, names) + _word_hits(text, names)
-    if lexemes is not None and names.spaced:
+    if not found and lexemes is not None and names.spaced:  # one more statement, only when nothing matched as written
         found += _stemmed_hits(text, names, lexemes)
     return list(_unique(found))[:MAX_CONDITIONS]
 

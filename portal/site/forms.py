@@ -11,7 +11,6 @@ from portal.models.contact import CONTACT_STATUSES
 from portal.site.services import MAX_NOTE
 from portal.site.summaries import MAX_SUMMARY
 from portal.validation import has_control_characters
-from portal.vocabulary import LANGUAGE_ENGLISH_NAMES, LANGUAGES
 
 STATUS_LABELS = {
     "new": _l("New"),
@@ -37,12 +36,8 @@ class FilterForm(FlaskForm):
     # Checked against the user's own sites in the view: another site's id is a 404, not a form error.
     trial = SelectField(_l("Trial"), choices=[], validate_choice=False, default="")
     site = SelectField(_l("Site"), choices=[], validate_choice=False, default="")
-    language = SelectField(
-        _l("Preferred language"),
-        choices=[SelectChoice("", _l("Any language"))]
-        + [SelectChoice(code, LANGUAGE_ENGLISH_NAMES[code]) for code, _name in LANGUAGES],
-        default="",
-    )
+    # The choices are named in the page's language (the view fills them in).
+    language = SelectField(_l("Preferred language"), choices=[], default="")
     date_from = DateField(_l("Received from"), [Optional()], render_kw={"placeholder": "YYYY-MM-DD"})
     date_to = DateField(_l("Received until"), [Optional()], render_kw={"placeholder": "YYYY-MM-DD"})
 

@@ -12,6 +12,7 @@ from wtforms import SelectChoice
 
 from portal.database import unit_of_work
 from portal.extensions import db
+from portal.i18n import current_locale
 from portal.models import ContactRequest, Site
 from portal.models.base import utcnow
 from portal.models.user import User
@@ -33,7 +34,7 @@ from portal.site.services import (
     user_sites,
 )
 from portal.validation import parse_whole
-from portal.vocabulary import preferred_language_name
+from portal.vocabulary import LANGUAGES, language_name_in, preferred_language_name
 
 bp = Blueprint("site", __name__, url_prefix="/site")
 LIST_LIMIT = 500  # rows on the page; the CSV has them all
@@ -56,7 +57,9 @@ def no_store(response: WerkzeugResponse) -> WerkzeugResponse:
 def helpers() -> dict[str, object]:
     return {
         "format_timedelta": format_timedelta,
-        "preferred_language": lambda contact: preferred_language_name(contact.language, contact.ui_locale),
+        "preferred_language": lambda contact: preferred_language_name(
+            contact.language, contact.ui_locale, current_locale()
+        ),
     }
 
 
@@ -86,6 +89,9 @@ def _filter_form(user: User) -> tuple[FilterForm, list[Site], bool]:
     form.trial.choices = [SelectChoice("", gettext("Any trial"))] + [SelectChoice(v, label) for v, label in trials]
     form.site.choices = [SelectChoice("", gettext("Any site"))] + [
         SelectChoice(str(s.id), ", ".join(p for p in (s.facility, s.city) if p)) for s in sites
+    ]
+    form.language.choices = [SelectChoice("", gettext("Any language"))] + [
+        SelectChoice(code, language_name_in(code, current_locale())) for code, _name in LANGUAGES
     ]
     valid = form.validate() if request.args else True
     return form, sites, valid
@@ -163,7 +169,7 @@ def _detail_page(
         note_form=note_form or NoteForm(),
         response_form=response_form,
         status_labels=STATUS_LABELS,
-        language_name=preferred_language_name(contact.language, contact.ui_locale),
+        language_name=preferred_language_name(contact.language, contact.ui_locale, current_locale()),
         response_time=response_time(contact),
         overdue=needs_attention(contact),
     ), status
