@@ -9,6 +9,7 @@ the locale (the trial page cache is).
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl, urlsplit
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_babel import get_locale
@@ -84,15 +85,26 @@ def current_tag() -> str:
     return tag(current_locale())
 
 
+def _page_address() -> tuple[str, MultiDict[str, str]]:
+    """The path and parameters a reader can open again: this page's, or, for the answer to a form (a POST), the
+    page the form was on (same site only), so switching language never lands on a URL that only takes a POST."""
+    if request.method in {"GET", "HEAD"}:
+        return request.path, MultiDict(request.args)
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path, MultiDict(parse_qsl(referrer.query))
+    return "/", MultiDict()
+
+
 def url_in(locale: str | None, absolute: bool = False) -> str:
     """This page's URL in another language (None: without a choice, for x-default); other parameters kept."""
-    args = MultiDict(request.args)
+    path, args = _page_address()
     args.pop(LANG_PARAMETER, None)
     if locale is not None:
         args[LANG_PARAMETER] = tag(locale)
     query = urlencode(args)
     base = current_app.config["PORTAL_BASE_URL"] if absolute else ""
-    return f"{base}{request.path}{'?' + query if query else ''}"
+    return f"{base}{path}{'?' + query if query else ''}"
 
 
 def language_links() -> list[dict[str, str | bool]]:

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.contact.helpers import TRIAL
+from tests.contact.helpers import TRIAL, VALID, page_form
 
 
 def html_lang(html: str) -> str:
@@ -104,3 +104,16 @@ def test_the_scripts_catalogue_is_cacheable_and_per_language(client: FlaskClient
     stale = client.get("/i18n/es/000000000000/messages.js")
     assert stale.status_code == 200 and stale.headers["Cache-Control"] == "no-cache"
     assert client.get("/i18n/fr/000000000000/messages.js").status_code == 404
+
+
+def test_after_a_form_post_the_switcher_leads_back_to_the_forms_page(client: FlaskClient, import_demo) -> None:  # type: ignore[no-untyped-def]
+    import_demo(TRIAL)
+    _html, token, site = page_form(client)
+    data = {**VALID, "csrf_token": token, "site": site, "email": "not an address"}
+    response = client.post(
+        f"/trials/{TRIAL}/contact", data=data, headers={"Referer": f"http://localhost/trials/{TRIAL}?x=1"}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'<a href="/trials/{TRIAL}?x=1&amp;lang=es" hreflang="es"' in page
+    assert f"/trials/{TRIAL}/contact?lang=" not in page
