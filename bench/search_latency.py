@@ -148,6 +148,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "(dropped and recreated; the name must start with 'bench')",
     )
     parser.add_argument("--hybrid", action="store_true", help="full text fused with meaning (see above)")
+    parser.add_argument(
+        "--no-index", action="store_true", help="with --hybrid: scan every vector, never the shared index"
+    )
     parser.add_argument("--keep-database", action="store_true", help="do not drop the PostgreSQL database at the end")
     parser.add_argument(
         "--existing",
@@ -250,7 +253,11 @@ def measure_existing(args: argparse.Namespace, queries: list[Query], endpoint: s
     """--existing: one size, the database's own, after `flask db upgrade`."""
     env = app_env(args.existing)
     env["SEMANTIC_SEARCH"] = "true" if args.hybrid else "false"
+    env["VECTOR_INDEX_DIR"] = str(log_path.parent / "vectors")
+    env["VECTOR_INDEX_MIN_TRIALS"] = "0" if args.no_index else "20000"
     run_flask(["db", "upgrade"], env)
+    if args.hybrid and not args.no_index:
+        print(run_flask(["trials", "vector-index"], env).stdout.strip())
     engine = create_engine(args.existing)
     try:
         with engine.connect() as conn:
@@ -311,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
                 env = app_env(database_url)
                 env["EMBED_AFTER_IMPORT"] = "false"
                 env["SEMANTIC_SEARCH"] = "true" if args.hybrid else "false"
+                env["VECTOR_INDEX_DIR"] = str(tmpdir / "vectors")
+                env["VECTOR_INDEX_MIN_TRIALS"] = "0" if args.no_index else "20000"
                 run_flask(["db", "upgrade"], env)
             paths = [p for s in args.sizes if s <= size for p in files[s]] if fresh else files[size]
             trials = size if fresh else size - steps[-1].size
@@ -319,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.hybrid:
                 filled = fill_vectors(database_url)
                 print(f"[{size:,}] vectors for {filled:,} trials")
+                if not args.no_index:
+                    print(f"[{size:,}] {run_flask(['trials', 'vector-index'], env).stdout.strip()}")
             if is_postgres(database_url):
                 analyze(database_url)
             mib = database_mib(database_url)

@@ -12,7 +12,7 @@ from portal.contact.services import ContactError, set_site_recipients
 from portal.ctgov.importer import import_records
 from portal.ctgov.sources import expand_paths, read_sources
 from portal.database import unit_of_work
-from portal.embeddings.runtime import get_embedder
+from portal.embeddings.runtime import get_embedder, refresh_index
 from portal.embeddings.store import embed_trials
 from portal.extensions import db
 from portal.faqs import services as faq_services
@@ -64,6 +64,19 @@ def embed_command() -> None:
     if embedder is None:
         raise click.ClickException("the language model could not be loaded (see the log); nothing was embedded")
     click.echo(embed_trials(db.session, embedder).line())
+    built = refresh_index(db.session)
+    if built is not None:
+        click.echo(built.line())
+
+
+@trials_cli.command("vector-index")
+def vector_index_command() -> None:
+    """Build the shared index of the meaning vectors now (imports and `trials embed` do it themselves); with
+    fewer than VECTOR_INDEX_MIN_TRIALS vectors, remove it, so searches scan."""
+    built = refresh_index(db.session)
+    if built is None:
+        raise click.ClickException("VECTOR_INDEX_MIN_TRIALS is 0: the index is off")
+    click.echo(built.line())
 
 
 @trials_cli.command("match-glossary")

@@ -153,6 +153,10 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "EMBEDDING_THREADS": _int("EMBEDDING_THREADS", 1),
         "SEMANTIC_SEARCH": _bool(os.environ.get("SEMANTIC_SEARCH"), default=True),
         "EMBED_AFTER_IMPORT": _bool(os.environ.get("EMBED_AFTER_IMPORT"), default=True),
+        # From this many vectors on, imports build a shared, memory-mapped index that searches use instead of
+        # scanning every vector (0: never); where it lives (default: instance/vectors).
+        "VECTOR_INDEX_MIN_TRIALS": _int("VECTOR_INDEX_MIN_TRIALS", 20_000),
+        "VECTOR_INDEX_DIR": os.environ.get("VECTOR_INDEX_DIR") or None,
     }
 
 

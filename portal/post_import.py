@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from portal.alerts.notices import RunSummary, run_alerts
 from portal.ctgov.importer import ImportSummary
 from portal.database import refresh_planner_statistics
-from portal.embeddings.runtime import get_embedder
+from portal.embeddings.runtime import get_embedder, refresh_index
 from portal.embeddings.store import EmbedSummary, embed_trials
 from portal.extensions import db
 from portal.glossary.services import refresh_glossary_matches
@@ -40,7 +40,12 @@ def embed_changed_trials(session: Session) -> EmbedSummary | None:
     if not (config["SEMANTIC_SEARCH"] and config["EMBED_AFTER_IMPORT"]):
         return None
     embedder = get_embedder()
-    return embed_trials(session, embedder) if embedder is not None else None
+    if embedder is None:
+        return None
+    summary = embed_trials(session, embedder)
+    if summary.computed:
+        refresh_index(session)  # the shared index follows the vectors (or goes, below its minimum)
+    return summary
 
 
 def refresh_and_match(session: Session) -> tuple[EmbedSummary | None, RunSummary]:

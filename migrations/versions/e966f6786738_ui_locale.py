@@ -1,7 +1,7 @@
 """The portal language a patient used, on contact requests, alert subscribers and note shares.
 
 Revision ID: e966f6786738
-Revises: 2149fa01fa25
+Revises: 99012bcbcf85 (written on 2149fa01fa25; moved after the phone queue's migration when main gained it)
 Create Date: 2026-12-07 05:20:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "e966f6786738"
-down_revision = "2149fa01fa25"
+down_revision = "99012bcbcf85"
 branch_labels = None
 depends_on = None
 

@@ -3,29 +3,112 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from email_validator import EmailNotValidError
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy.orm import Session
 
 from portal.contact.services import replace_site_recipients
 from portal.ctgov.importer import ImportSummary, import_records
 from portal.ctgov.sources import SourceRecord
-from portal.models import OutboxEmail, Site, SiteMembership, SiteRecipientOverride, Trial, User
+from portal.models import OutboxEmail, Site, SiteMembership, SiteRecipientOverride, Trial, UndeliverableAddress, User
 from portal.models.outbox import FAILED, PARTIAL, PENDING, SENDING
 from portal.validation import normalised_email
+
+T = TypeVar("T")
 
 
 class AdminError(ValueError):
     """An operator action that cannot be done as asked; the message is shown beside the field."""
 
 
-def trials_page(session: Session, nct_query: str | None, limit: int = 100) -> list[Trial]:
-    query = select(Trial).order_by(Trial.nct_id).limit(limit)
+TRIALS_PER_PAGE = 50
+SITES_PER_PAGE = 25
+MAX_SEARCH = 100
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list: its rows, its number (from 1) and how many rows the whole list has."""
+
+    items: list[T]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern that matches the text anywhere, with LIKE's own wildcards taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _page(session: Session, query: Select[tuple[T]], page: int, per_page: int) -> Page[T]:
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    last = max(1, -(-total // per_page))
+    page = min(max(page, 1), last)
+    items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items, page, per_page, total)
+
+
+def trials_page(session: Session, nct_query: str | None, page: int = 1, per_page: int | None = None) -> Page[Trial]:
+    """Trials by NCT number, a page at a time; `nct_query` matches any part of the number."""
+    per_page = per_page or TRIALS_PER_PAGE
+    query = select(Trial).order_by(Trial.nct_id)
     if nct_query:
-        query = query.where(Trial.nct_id.like(f"%{nct_query.strip().upper()}%"))
-    return list(session.scalars(query))
+        query = query.where(Trial.nct_id.like(_like(nct_query.strip().upper()[:MAX_SEARCH]), escape="\\"))
+    return _page(session, query, page, per_page)
+
+
+def sites_page(
+    session: Session, trial: Trial, text: str | None, page: int = 1, per_page: int = SITES_PER_PAGE
+) -> Page[Site]:
+    """A trial's sites in the record's order, a page at a time; `text` matches any part of the facility, city or
+    state, whatever the case."""
+    query = select(Site).where(Site.trial_id == trial.id).order_by(Site.position, Site.id)
+    words = (text or "").strip()[:MAX_SEARCH].lower().split()
+    for word in words:
+        pattern = _like(word)
+        query = query.where(
+            or_(
+                func.lower(func.coalesce(Site.facility, "")).like(pattern, escape="\\"),
+                func.lower(func.coalesce(Site.city, "")).like(pattern, escape="\\"),
+                func.lower(func.coalesce(Site.state, "")).like(pattern, escape="\\"),
+            )
+        )
+    return _page(session, query, page, per_page)
+
+
+def find_trial(session: Session, nct_id: str) -> Trial | None:
+    return session.scalar(select(Trial).where(Trial.nct_id == nct_id))
+
+
+def undeliverable_addresses(session: Session, site_ids: list[int]) -> dict[int, list[UndeliverableAddress]]:
+    """The addresses that refused each site's requests for good, for the operator to fix."""
+    rows = session.scalars(
+        select(UndeliverableAddress)
+        .where(UndeliverableAddress.site_id.in_(site_ids))
+        .order_by(UndeliverableAddress.created_at)
+    )
+    found: dict[int, list[UndeliverableAddress]] = {}
+    for row in rows:
+        found.setdefault(row.site_id, []).append(row)
+    return found
 
 
 def set_trial_hidden(session: Session, nct_id: str, hidden: bool) -> Trial | None:
@@ -56,10 +139,6 @@ def import_upload(session: Session, name: str, data: bytes) -> ImportSummary:
         else:
             records = [SourceRecord(path, None, error="holds no study")]
     return import_records(session, [records])
-
-
-def trial_with_sites(session: Session, nct_id: str) -> Trial | None:
-    return session.scalar(select(Trial).where(Trial.nct_id == nct_id).options(selectinload(Trial.sites)))
 
 
 def site_members(session: Session, site_ids: list[int]) -> dict[int, list[User]]:

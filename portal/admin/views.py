@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from portal.accounts.mail import queue_invitation
 from portal.accounts.services import AccountError, create_user, set_active
-from portal.admin import catalog, summaries  # noqa: F401  (their routes are part of this blueprint)
+from portal.admin import catalog, phone_views, summaries  # noqa: F401  (their routes are part of this blueprint)
 from portal.admin.blueprint import bp
 from portal.admin.forms import InviteForm
 from portal.admin.services import outbox_counts, waiting_mail

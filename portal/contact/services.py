@@ -10,7 +10,7 @@ from typing import Any
 from email_validator import EmailNotValidError
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from portal.contact.forms import CONSENT_VERSION
@@ -18,9 +18,11 @@ from portal.contact.wording import delivery_wording, site_email_reason
 from portal.geo import Place, country_code, great_circle_km, rounded_distance, uses_miles
 from portal.mail.outbox import add_email, delivery_key
 from portal.mail.rendering import RenderedEmail, render_email
-from portal.models import ContactRequest, Site, SiteRecipientOverride, Trial
+from portal.models import ContactRequest, Site, SiteRecipientOverride, Trial, UndeliverableAddress
 from portal.models.base import utcnow
 from portal.models.contact import (
+    PHONE_BOUNCED,
+    PHONE_NO_EMAIL,
     RECIPIENT_CENTRAL_CONTACT,
     RECIPIENT_INVESTIGATOR,
     RECIPIENT_OVERRIDE,
@@ -99,26 +101,48 @@ def _valid_address(text: str | None) -> str | None:
 class Recipients:
     addresses: list[str]
     kind: str  # one of portal.models.contact's RECIPIENT_* kinds
+    # Why the portal team phones the site (PHONE_NO_EMAIL or PHONE_BOUNCED); None when the request is emailed.
+    phone_reason: str | None = None
 
     @property
     def needs_phone_call(self) -> bool:
-        """Nobody at the trial has an address: the portal team phones the site."""
+        """Nobody at the trial has an address we can reach: the portal team phones the site."""
         return self.kind == RECIPIENT_PORTAL_TEAM
 
 
+def undeliverable_for(session: Session, site: Site) -> set[str]:
+    """The addresses that refused this site's requests for good (lower case)."""
+    rows = session.scalars(select(UndeliverableAddress.email).where(UndeliverableAddress.site_id == site.id))
+    return {email.lower() for email in rows}
+
+
 def recipients_for(session: Session, trial: Trial, site: Site) -> Recipients:
-    """Who receives a request for this site, chosen by the server, and in what role."""
+    """Who receives a request for this site, chosen by the server, and in what role.
+
+    The first address the site's record (or an operator) gives wins. When that address has refused our email for
+    good, the request goes to the portal team to phone the site, until an operator sets the recipients again:
+    falling through to another contact would hide from the patient and the operators that the site is unreachable.
+    """
+    portal_team = [current_app.config["PORTAL_TEAM_EMAIL"]]
+    refused = undeliverable_for(session, site)
+
+    def chosen(addresses: list[str], kind: str) -> Recipients:
+        reachable = [address for address in addresses if address.lower() not in refused]
+        if reachable:
+            return Recipients(reachable, kind)
+        return Recipients(portal_team, RECIPIENT_PORTAL_TEAM, PHONE_BOUNCED)
+
     override = session.scalar(select(SiteRecipientOverride).where(SiteRecipientOverride.site_id == site.id))
     if override and override.emails:
-        return Recipients(list(override.emails), RECIPIENT_OVERRIDE)
+        return chosen(list(override.emails), RECIPIENT_OVERRIDE)
     for role, kind in (("CONTACT", RECIPIENT_SITE_CONTACT), ("PRINCIPAL_INVESTIGATOR", RECIPIENT_INVESTIGATOR)):
         for contact in site.contacts:
             if contact.get("role") == role and (address := _valid_address(contact.get("email"))):
-                return Recipients([address], kind)
+                return chosen([address], kind)
     for contact in trial.central_contacts:
         if address := _valid_address(contact.get("email")):
-            return Recipients([address], RECIPIENT_CENTRAL_CONTACT)
-    return Recipients([current_app.config["PORTAL_TEAM_EMAIL"]], RECIPIENT_PORTAL_TEAM)
+            return chosen([address], RECIPIENT_CENTRAL_CONTACT)
+    return Recipients(portal_team, RECIPIENT_PORTAL_TEAM, PHONE_NO_EMAIL)
 
 
 @dataclass(frozen=True)
@@ -200,6 +224,7 @@ def submit_contact_request(
         recipients=recipients.addresses,
         needs_phone_call=recipients.needs_phone_call,
         recipient_kind=recipients.kind,
+        phone_reason=recipients.phone_reason,
         created_at=now,
         updated_at=now,
     )
@@ -214,11 +239,15 @@ def submit_contact_request(
         "language_name": LANGUAGE_NAMES.get(details.language or ""),
         "preferred_language": preferred_language_name(request.language, request.ui_locale),
         "trial_url": external_url("trials.detail", nct_id=trial.nct_id),
-        "request_url": external_url("site.request_page", public_id=request.public_id),
+        # The portal team works a phone request from the admin area; a site's team from its own.
+        "request_url": external_url(
+            "admin.phone_request" if recipients.needs_phone_call else "site.request_page", public_id=request.public_id
+        ),
         "portal_name": current_app.config["PORTAL_NAME"],
         "portal_team_email": current_app.config["PORTAL_TEAM_EMAIL"],
         "needs_phone_call": recipients.needs_phone_call,
         "recipient_kind": recipients.kind,
+        "phone_reason": recipients.phone_reason,
         # The site's team reads the patient's number as dialled from the site's country.
         "site_region": country_code(site.country),
     }
@@ -298,7 +327,12 @@ def set_site_recipients(
 
 
 def replace_site_recipients(session: Session, site: Site, addresses: list[str]) -> None:
-    """Who receives this site's requests from now on; no addresses removes the override. Flushes."""
+    """Who receives this site's requests from now on; no addresses removes the override. Flushes.
+
+    Setting the recipients is the operator's fix for a site whose address refused our email: the site's
+    undeliverable marks go, and its next request is emailed again.
+    """
+    session.execute(delete(UndeliverableAddress).where(UndeliverableAddress.site_id == site.id))
     override = session.scalar(select(SiteRecipientOverride).where(SiteRecipientOverride.site_id == site.id))
     if not addresses:
         if override is not None:

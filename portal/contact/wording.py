@@ -8,6 +8,7 @@ from flask_babel import gettext
 
 from portal.models import ContactRequest
 from portal.models.contact import (
+    PHONE_BOUNCED,
     RECIPIENT_CENTRAL_CONTACT,
     RECIPIENT_INVESTIGATOR,
     RECIPIENT_OVERRIDE,
@@ -36,6 +37,18 @@ def delivery_wording(contact: ContactRequest) -> DeliveryWording:
     """
     facility = decode_entities(contact.facility_name)
     kind = contact.recipient_kind
+    if contact.phone_reason == PHONE_BOUNCED:
+        # Whoever the request was meant for, their address refused it (at once, or when we sent it): we phone.
+        return DeliveryWording(
+            heading=gettext("We have your details"),
+            subject=gettext("We will phone %(facility)s to pass on your request", facility=facility),
+            summary=gettext(
+                "Our emails to %(facility)s did not get through, so we could not send your details to the site. "
+                "Our team will phone the site and pass on your details. We will email you if we cannot reach them.",
+                facility=facility,
+            ),
+            next_step=gettext("Once the site has your details, someone from the study team will call or email you."),
+        )
     if kind in (RECIPIENT_OVERRIDE, RECIPIENT_SITE_CONTACT, RECIPIENT_INVESTIGATOR):
         soon = gettext("Someone from the study team should call or email you.")
         if kind == RECIPIENT_INVESTIGATOR:
@@ -113,6 +126,12 @@ def site_email_reason(contact: ContactRequest, nct_id: str, portal_name: str) ->
             "You are getting this email because ClinicalTrials.gov lists this address as the central contact of "
             "%(nct_id)s and no address for %(facility)s, where a person asked through %(portal)s to hear from the "
             "study team.",
+            **values,
+        )
+    if kind == RECIPIENT_PORTAL_TEAM and contact.phone_reason == PHONE_BOUNCED:
+        return gettext(
+            "You are getting this email because you are on the %(portal)s team, and the email address for "
+            "%(facility)s in %(nct_id)s refused our emails.",
             **values,
         )
     if kind == RECIPIENT_PORTAL_TEAM:

@@ -2,7 +2,9 @@
 
 The vector store is a NumPy matrix of every trial's unit vector, scanned whole for each query (a matrix product):
 at 10,000 trials that is 15 MB and about a millisecond, and it needs no index to keep in step with the database.
-bench/vector_store.py measures it against a memory-mapped usearch index at 100,000 (see the README).
+From VECTOR_INDEX_MIN_TRIALS vectors on (20,000 by default), imports also build a memory-mapped HNSW index
+(portal.embeddings.index), which every worker shares and searches instead, while it holds the current vectors.
+bench/vector_store.py and bench/search_latency.py --hybrid measure both (see the README).
 
 If the model cannot be loaded, meaning is off for the process: one warning in the log, and search answers with
 full text alone.
@@ -12,14 +14,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.embeddings.model import (
@@ -31,8 +32,7 @@ from portal.embeddings.model import (
     default_tokenizer_path,
     load_embedder,
 )
-from portal.embeddings.store import load_matrix
-from portal.models.embedding import TrialEmbedding
+from portal.embeddings.store import load_matrix, vectors_version
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,11 @@ class VectorMatrix:
     ids: np.ndarray
     matrix: Vectors
     rows: dict[int, int]  # trial id -> row
+    stamp: float | None = field(default=None)  # the index file's stamp when this was loaded (see get_matrix)
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
 
     def nearest(self, vector: Vectors, limit: int, min_similarity: float = -1.0) -> list[tuple[int, float]]:
         """The trials most similar to `vector`, best first, as (trial id, cosine similarity)."""
@@ -105,29 +110,65 @@ def set_embedder(app: Any, embedder: Any) -> None:
     app.extensions["embedding_model"] = _LoadedModel(_model_key(app.config), embedder)
 
 
-def vectors_version(session: Session) -> datetime | None:
-    """When the newest vector was written: an index lookup, cheap enough for every search and page."""
-    return session.scalar(select(func.max(TrialEmbedding.embedded_at)))
+INDEX_META_FILE = "trial-vectors.json"  # names the current index file (portal.embeddings.index)
 
 
-def get_matrix(session: Session) -> VectorMatrix:
-    """The process's matrix, read again when the stored vectors have changed since it was loaded."""
+def index_directory(config: Any) -> Path:
+    return Path(config.get("VECTOR_INDEX_DIR") or Path(current_app.instance_path) / "vectors")
+
+
+def _index_stamp(config: Any) -> float | None:
+    """The index file's stamp, when indexes are in use; a change means a new index may be there to open."""
+    if not config.get("VECTOR_INDEX_MIN_TRIALS"):
+        return None
+    try:
+        return (index_directory(config) / INDEX_META_FILE).stat().st_mtime
+    except OSError:
+        return None
+
+
+def get_matrix(session: Session) -> VectorMatrix | Any:
+    """The process's vectors (a VectorMatrix, or a VectorIndex from portal.embeddings.index), read again when
+    the stored vectors have changed since they were loaded, or when a new index file has been named."""
     app = current_app
     version = vectors_version(session)
-    held: VectorMatrix | None = app.extensions.get("embedding_matrix")
-    if held is not None and held.version == version:
+    stamp = _index_stamp(app.config)
+    held = app.extensions.get("embedding_matrix")
+    if held is not None and held.version == version and held.stamp == stamp:
         return held
     with _lock:
         held = app.extensions.get("embedding_matrix")
-        if held is not None and held.version == version:
+        if held is not None and held.version == version and held.stamp == stamp:
             return held
-        if version is None:
-            ids, matrix = np.zeros(0, dtype=np.int64), np.zeros((0, 384), dtype=np.float32)
-        else:
-            ids, matrix = load_matrix(session, default_model_id())
-        held = VectorMatrix(version, ids, matrix, {int(t): i for i, t in enumerate(ids)})
+        held = _open_index(version, stamp) if stamp is not None and version is not None else None
+        if held is None:
+            if version is None:
+                ids, matrix = np.zeros(0, dtype=np.int64), np.zeros((0, 384), dtype=np.float32)
+            else:
+                ids, matrix = load_matrix(session, default_model_id())
+            held = VectorMatrix(version, ids, matrix, {int(t): i for i, t in enumerate(ids)}, stamp)
         app.extensions["embedding_matrix"] = held
         return held
+
+
+def _open_index(version: datetime, stamp: float) -> Any:
+    from portal.embeddings import index  # loads onnxruntime, then usearch: only where an index is in use
+
+    return index.open_index(index_directory(current_app.config), version, default_model_id(), stamp)
+
+
+def refresh_index(session: Session) -> Any:
+    """After the vectors changed: build the shared index when there are enough of them (or remove it when there
+    are too few), so every worker switches to it at its next search. None when indexes are off."""
+    config = current_app.config
+    minimum = config.get("VECTOR_INDEX_MIN_TRIALS")
+    if not minimum:
+        return None
+    from portal.embeddings import index
+
+    return index.build_index(
+        session, index_directory(config), vectors_version(session), default_model_id(), int(minimum)
+    )
 
 
 def nearest_to_text(session: Session, text: str, limit: int, min_similarity: float) -> list[tuple[int, float]] | None:
@@ -135,7 +176,7 @@ def nearest_to_text(session: Session, text: str, limit: int, min_similarity: flo
     if not current_app.config.get("SEMANTIC_SEARCH", True):
         return None
     matrix = get_matrix(session)  # first: with no vectors yet, the model is not even loaded
-    if not len(matrix.ids):
+    if not matrix.size:
         return None
     embedder = get_embedder()
     if embedder is None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import numpy as np
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.embeddings.model import DIMENSIONS, Vectors
@@ -126,6 +127,11 @@ def embed_trials(session: Session, embedder: TextEmbedder, trial_ids: Iterable[i
 def delete_vectors(session: Session) -> int:
     """Every stored vector (a model change recomputes them anyway); flushes."""
     return session.execute(delete(TrialEmbedding)).rowcount or 0
+
+
+def vectors_version(session: Session) -> datetime | None:
+    """When the newest vector was written: an index lookup, cheap enough for every search and page."""
+    return session.scalar(select(func.max(TrialEmbedding.embedded_at)))
 
 
 def load_matrix(session: Session, model_id: str) -> tuple[np.ndarray, Vectors]:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from portal.config import DEFAULT_RETRY_DELAYS
+from portal.mail.bounces import SITE_REQUEST_KIND, record_site_refusals
 from portal.mail.rendering import RenderedEmail
 from portal.mail.smtp import DeliveryError, refused_codes, send_bytes
 from portal.models.base import utcnow
@@ -214,7 +215,7 @@ def send_claimed(session: Session, email_id: int, token: str) -> Outcome | None:
         return None
     config = current_app.config
     attempts = row.attempts + 1
-    sender, kind, first_sent_at = row.sender, row.kind, row.sent_at
+    sender, kind, first_sent_at, request_id = row.sender, row.kind, row.sent_at, row.contact_request_id
     recipients = list(row.recipients)
     not_yet = row.refused_recipients or {}
     envelope = [r for r in recipients if r in not_yet] if first_sent_at else recipients
@@ -268,7 +269,14 @@ def send_claimed(session: Session, email_id: int, token: str) -> Outcome | None:
                 values.update(status=PARTIAL)
                 log.error("outbox email %s partly sent (%s), the rest refused for good: %s", email_id, kind, note)
     _record(session, email_id, token, values)
-    return Outcome(email_id, values.get("status", PENDING))
+    status = values.get("status", PENDING)
+    if kind == SITE_REQUEST_KIND and request_id is not None and values.get("refused_recipients"):
+        try:
+            record_site_refusals(session, request_id, status, values["refused_recipients"])
+        except Exception:  # the message's own result is recorded; never send it again over this
+            session.rollback()
+            log.exception("outbox email %s: could not record the site's refused addresses", email_id)
+    return Outcome(email_id, status)
 
 
 def _record(session: Session, email_id: int, token: str, values: dict[str, Any], tries: int = 5) -> None:

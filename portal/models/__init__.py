@@ -3,7 +3,7 @@
 from portal.models.alert import AlertRun, Subscriber, SubscriberCondition, TrialAlert
 from portal.models.audit import AuditEvent, ContactRequestEvent
 from portal.models.base import Base
-from portal.models.contact import ContactRequest, SiteRecipientOverride
+from portal.models.contact import ContactRequest, SiteRecipientOverride, UndeliverableAddress
 from portal.models.embedding import TrialEmbedding
 from portal.models.faq import Faq
 from portal.models.glossary import TrialGlossaryMatch
@@ -39,4 +39,5 @@ __all__ = [
     "TrialTerm",
     "TrialEmbedding",
     "TrialGlossaryMatch",
+    "UndeliverableAddress",
 ]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.models.base import Base, JSONType, TimestampMixin, UTCDateTime
+from portal.models.base import Base, JSONType, TimestampMixin, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from portal.models.trial import Site, Trial
@@ -32,6 +32,22 @@ RECIPIENT_SITE_CONTACT = "site_contact"
 RECIPIENT_INVESTIGATOR = "investigator"
 RECIPIENT_CENTRAL_CONTACT = "central_contact"
 RECIPIENT_PORTAL_TEAM = "portal_team"
+
+# Why the portal team must pass a request on by phone (ContactRequest.phone_reason): the registry lists no address
+# for the site, or the site's address refused our email for good (a 5xx). A request unanswered for too long joins
+# the phone queue as a third reason, worked out from its dates rather than stored.
+PHONE_NO_EMAIL = "no_email"
+PHONE_BOUNCED = "bounced"
+PHONE_UNANSWERED = "unanswered"
+PHONE_REASONS = (PHONE_NO_EMAIL, PHONE_BOUNCED, PHONE_UNANSWERED)
+
+# What the portal team's phone call achieved (ContactRequest.phone_outcome). "Could not reach" keeps the request
+# in the queue to try again; the other two take it out.
+OUTCOME_PASSED_ON = "passed_on"
+OUTCOME_NOT_REACHED = "not_reached"
+OUTCOME_NOT_TAKING_PART = "not_taking_part"
+PHONE_OUTCOMES = (OUTCOME_PASSED_ON, OUTCOME_NOT_REACHED, OUTCOME_NOT_TAKING_PART)
+PHONE_DONE = (OUTCOME_PASSED_ON, OUTCOME_NOT_TAKING_PART)
 
 
 class ContactRequest(TimestampMixin, Base):
@@ -60,6 +76,12 @@ class ContactRequest(TimestampMixin, Base):
     needs_phone_call: Mapped[bool] = mapped_column(Boolean, default=False)
     # One of the RECIPIENT_* kinds above; None for requests stored before it was recorded.
     recipient_kind: Mapped[str | None] = mapped_column(String(20))
+    # One of PHONE_NO_EMAIL or PHONE_BOUNCED when the portal team must phone the site; None when email reached it.
+    # "bounced" is what lets the patient's status page say the portal team will phone the site.
+    phone_reason: Mapped[str | None] = mapped_column(String(20), index=True)
+    # The latest phone call's outcome (one of PHONE_OUTCOMES) and when it was recorded; the note is in the history.
+    phone_outcome: Mapped[str | None] = mapped_column(String(20))
+    phone_outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When the site team first reached the person; the response time is measured to it.
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The patient's "Could this study fit me?" answers, only when they ticked the box to attach them: a list of
@@ -82,3 +104,18 @@ class SiteRecipientOverride(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
     emails: Mapped[list[str]] = mapped_column(JSONType)
+
+
+class UndeliverableAddress(Base):
+    """An address that refused a site's request for good (an SMTP 5xx): that site's requests go to the phone queue
+    instead, until an operator sets the site's recipients again."""
+
+    __tablename__ = "undeliverable_addresses"
+    __table_args__ = (UniqueConstraint("site_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    # The server's reply, e.g. "550 5.1.1 No such user": what an operator needs to fix it.
+    reply: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -13,6 +13,8 @@ from portal.models.base import utcnow
 from portal.models.user import User
 
 VIEWED, EXPORTED, STATUS, NOTE, FIRST_RESPONSE = "viewed", "exported", "status changed", "note added", "first response"
+# The portal team's phone call to a request's site ("passed on", "could not reach", "site not taking part").
+PHONE_OUTCOME = "phone outcome"
 # A trial's plain-language summary (no request: the detail names the trial).
 SUMMARY_WRITTEN, SUMMARY_CHANGED = "plain summary written", "plain summary changed"
 

@@ -6,8 +6,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DateTimeLocalField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import TextInput
 
-from portal.models.contact import CONTACT_STATUSES
+from portal.models.contact import (
+    CONTACT_STATUSES,
+    OUTCOME_NOT_REACHED,
+    OUTCOME_NOT_TAKING_PART,
+    OUTCOME_PASSED_ON,
+)
 from portal.site.services import MAX_NOTE
 from portal.site.summaries import MAX_SUMMARY
 from portal.validation import has_control_characters
@@ -21,6 +27,13 @@ STATUS_LABELS = {
     "not eligible": _l("Not eligible"),
     "unreachable": _l("Unreachable"),
     "withdrawn": _l("Withdrawn"),
+}
+
+# What the portal team's call to a site achieved (portal.models.contact's OUTCOME_*), shown in a request's history.
+PHONE_OUTCOME_LABELS = {
+    OUTCOME_PASSED_ON: _l("Passed on"),
+    OUTCOME_NOT_REACHED: _l("Could not reach"),
+    OUTCOME_NOT_TAKING_PART: _l("Site not taking part"),
 }
 
 
@@ -38,8 +51,20 @@ class FilterForm(FlaskForm):
     site = SelectField(_l("Site"), choices=[], validate_choice=False, default="")
     # The choices are named in the page's language (the view fills them in).
     language = SelectField(_l("Preferred language"), choices=[], default="")
-    date_from = DateField(_l("Received from"), [Optional()], render_kw={"placeholder": "YYYY-MM-DD"})
-    date_to = DateField(_l("Received until"), [Optional()], render_kw={"placeholder": "YYYY-MM-DD"})
+    # Plain text fields: a browser's date picker shows the date in its own order (11/01/2026), and the hint
+    # beside the field must show the same form the field does.
+    date_from = DateField(
+        _l("Received from"),
+        [Optional()],
+        widget=TextInput(),
+        render_kw={"placeholder": "YYYY-MM-DD", "inputmode": "numeric", "autocomplete": "off"},
+    )
+    date_to = DateField(
+        _l("Received until"),
+        [Optional()],
+        widget=TextInput(),
+        render_kw={"placeholder": "YYYY-MM-DD", "inputmode": "numeric", "autocomplete": "off"},
+    )
 
     def validate_date_to(self, field: DateField) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
@@ -58,10 +83,14 @@ class NoteForm(FlaskForm):
 
 
 class FirstResponseForm(FlaskForm):
+    # In the site's own time zone; the view names the zone in the label. A text field, like the date filters, so
+    # the field shows 2026-11-25 14:30 just as its hint does.
     responded_at = DateTimeLocalField(
-        _l("When the team first reached the person (UTC)"),
+        _l("When the team first reached the person"),
         [DataRequired(_l("Please give the date and time, like 2026-11-25 14:30."))],
-        format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        format=["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"],
+        widget=TextInput(),
+        render_kw={"placeholder": "YYYY-MM-DD HH:MM", "autocomplete": "off"},
     )
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from portal.geo.zones import zone_for
 from portal.models import ContactRequest, Site, SiteMembership, Trial
 from portal.models.audit import ContactRequestEvent
 from portal.models.base import utcnow
@@ -37,7 +38,12 @@ class RequestFilters:
 
 
 def scoped_requests(user: User) -> Select[tuple[ContactRequest]]:
-    """The one place that decides what a user may see: requests for sites the user is a member of."""
+    """The one place that decides what a user may see: requests for sites the user is a member of.
+
+    An operator (admin) sees every request: the portal team passes requests on by phone and must open any of them.
+    """
+    if user.is_admin:
+        return select(ContactRequest)
     return (
         select(ContactRequest)
         .join(SiteMembership, SiteMembership.site_id == ContactRequest.site_id)
@@ -127,6 +133,13 @@ def get_request(session: Session, user: User, public_id: str) -> ContactRequest 
     if not is_url_token(public_id):
         return None
     return session.scalar(scoped_requests(user).where(ContactRequest.public_id == public_id))
+
+
+def request_zone(contact_request: ContactRequest) -> tzinfo:
+    """The site's own time zone, for the times staff read and type; UTC when the record gives no place."""
+    site = contact_request.site
+    zone = zone_for(site.latitude, site.longitude, site.country) if site is not None else None
+    return zone or UTC
 
 
 def history(session: Session, contact_request: ContactRequest) -> list[ContactRequestEvent]:

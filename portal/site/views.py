@@ -18,7 +18,7 @@ from portal.models.base import utcnow
 from portal.models.user import User
 from portal.site import audit
 from portal.site.export import requests_csv
-from portal.site.forms import STATUS_LABELS, FilterForm, FirstResponseForm, NoteForm, StatusForm
+from portal.site.forms import PHONE_OUTCOME_LABELS, STATUS_LABELS, FilterForm, FirstResponseForm, NoteForm, StatusForm
 from portal.site.services import (
     RequestActionError,
     RequestFilters,
@@ -29,10 +29,12 @@ from portal.site.services import (
     list_requests,
     needs_attention,
     record_first_response,
+    request_zone,
     response_time,
     set_status,
     user_sites,
 )
+from portal.trials.presenters import zone_label
 from portal.validation import parse_whole
 from portal.vocabulary import LANGUAGES, language_name_in, preferred_language_name
 
@@ -158,9 +160,14 @@ def _detail_page(
     note_form: NoteForm | None = None,
     response_form: FirstResponseForm | None = None,
 ) -> tuple[str, int]:
+    zone = request_zone(contact)
     if response_form is None:
         response_form = FirstResponseForm()
-        response_form.responded_at.data = (contact.first_response_at or utcnow()).replace(tzinfo=None, second=0)
+        moment = (contact.first_response_at or utcnow()).astimezone(zone)
+        response_form.responded_at.data = moment.replace(tzinfo=None, second=0, microsecond=0)
+    response_form.responded_at.label.text = gettext(
+        "When the team first reached the person (%(zone)s time)", zone=zone_label(zone)
+    )
     return render_template(
         "site/request.html",
         contact=contact,
@@ -169,6 +176,7 @@ def _detail_page(
         note_form=note_form or NoteForm(),
         response_form=response_form,
         status_labels=STATUS_LABELS,
+        phone_outcome_labels=PHONE_OUTCOME_LABELS,
         language_name=preferred_language_name(contact.language, contact.ui_locale, current_locale()),
         response_time=response_time(contact),
         overdue=needs_attention(contact),
@@ -219,7 +227,9 @@ def first_response(public_id: str) -> WerkzeugResponse | tuple[str, int]:
             uow.rollback()
             return _detail_page(contact, 422, response_form=form)
         try:
-            record_first_response(db.session, _user(), contact, form.responded_at.data.replace(tzinfo=UTC))
+            # Typed as the site's clock reads; stored in UTC.
+            at = form.responded_at.data.replace(tzinfo=request_zone(contact)).astimezone(UTC)
+            record_first_response(db.session, _user(), contact, at)
         except RequestActionError:
             uow.rollback()
             form.responded_at.errors = [gettext("Please give a time between the request's arrival and now.")]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_time as babel_format_time
 from babel.lists import format_list
 from flask_babel import format_date, format_time, get_locale, gettext, ngettext
 
@@ -77,13 +79,29 @@ def partial_date(value: str | date | None) -> str | None:
         return None
 
 
-def date_and_time(value: datetime, *, seconds: bool = False) -> str:
-    """ "3 November 2026, 12:30 UTC": a moment on a staff page, its date in the same form as every other date."""
+def date_and_time(value: datetime, *, seconds: bool = False, zone: tzinfo | None = None) -> str:
+    """ "3 November 2026, 12:30 UTC": a moment on a staff page, its date in the same form as every other date.
+
+    With a zone (a study site's own), the time is the site's and the zone is named beside it:
+    "3 November 2026, 07:30 America/New_York".
+    """
+    pattern = "HH:mm:ss" if seconds else "HH:mm"
+    if zone is None:
+        return gettext(
+            "%(date)s, %(time)s UTC", date=format_date(value, DATE_PATTERN), time=format_time(value, pattern)
+        )
+    local = value.astimezone(zone)
     return gettext(
-        "%(date)s, %(time)s UTC",
-        date=format_date(value, DATE_PATTERN),
-        time=format_time(value, "HH:mm:ss" if seconds else "HH:mm"),
+        "%(date)s, %(time)s %(zone)s",
+        date=babel_format_date(local.date(), DATE_PATTERN, locale=get_locale()),
+        time=babel_format_time(local.time(), pattern, locale=get_locale()),
+        zone=zone_label(zone),
     )
+
+
+def zone_label(zone: tzinfo | None) -> str:
+    """How a zone is named beside a time: its IANA name ("America/New_York"), else "UTC"."""
+    return str(getattr(zone, "key", None) or "UTC")
 
 
 def short_list(names: Sequence[str], limit: int = 3) -> str:

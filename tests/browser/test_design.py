@@ -180,6 +180,7 @@ def test_staff_pages_have_their_own_layout_and_pass_axe(
         ("/admin/trials", "Trials"),
         (f"/admin/trials/{TRIAL}/sites", f"Sites of {TRIAL}"),
         ("/admin/faqs", "Frequently asked questions"),
+        ("/admin/requests/", "Phone queue"),
         ("/admin/users", "Users"),
         ("/admin/outbox", "Outbox"),
         ("/admin/audit", "Audit log"),

@@ -79,13 +79,14 @@ def test_first_response_gives_the_response_time(app: Flask, client: FlaskClient,
     sign_in(client, ALICE)
     before = post(client, public_id, "first-response", responded_at="2026-11-01T10:00")
     assert before.status_code == 422 and "between the request&#39;s arrival and now" in before.get_data(as_text=True)
-    assert post(client, public_id, "first-response", responded_at="2026-11-03T12:30").status_code == 302
+    # The site is in Flagstaff, Arizona: the team types the time as their clock shows it (UTC-7 all year).
+    assert post(client, public_id, "first-response", responded_at="2026-11-03 12:30").status_code == 302
     html = client.get(f"/site/requests/{public_id}").get_data(as_text=True)
-    assert "2026-11-03 12:30 UTC" in html
+    assert "first response recorded: 3 November 2026, 12:30 America/Phoenix" in html
     assert "response time: 1 day" in html
     with app.app_context():
         stored = db.session.scalar(select(ContactRequest).where(ContactRequest.public_id == public_id))
-        assert stored is not None and stored.first_response_at == datetime(2026, 11, 3, 12, 30, tzinfo=UTC)
+        assert stored is not None and stored.first_response_at == datetime(2026, 11, 3, 19, 30, tzinfo=UTC)
 
 
 def test_the_list_is_newest_first_and_filters_by_status_site_trial_and_dates(
