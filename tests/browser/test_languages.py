@@ -72,6 +72,7 @@ def test_the_chinese_trial_page_fits_a_small_phone(
     page.locator("#locations details, #testing details").evaluate_all("ds => ds.forEach(d => { d.open = true; })")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "trial-zh-Hans-375.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "trial-zh-Hans-375-top.png"))  # the first screen, to look at
     overflow = page.evaluate(
         """() => {
           const limit = document.documentElement.clientWidth;
