@@ -21,8 +21,6 @@ LANG_COOKIE = "lang"
 LANG_COOKIE_DAYS = 365
 # Each language named in itself, so every reader finds theirs.
 OWN_NAMES = {"en": "English", "es": "Español", "zh_Hans": "中文（简体）"}
-# What the site's (English) email calls a patient's preferred UI language.
-ENGLISH_NAMES = {"en": "English", "es": "Spanish", "zh_Hans": "Chinese (Simplified)"}
 # Accept-Language tags that mean Simplified Chinese; other Chinese tags fall back to it too (werkzeug matches on the
 # primary tag), as Simplified is easier for a Traditional reader than English.
 _CHINESE_TAGS = ("zh-Hans", "zh-CN", "zh-SG", "zh")
@@ -121,10 +119,6 @@ def hreflang_alternates() -> list[tuple[str, str]]:
     """(hreflang, absolute URL) for every language and x-default (no choice: the reader's header decides)."""
     links = [(tag(locale), url_in(locale, absolute=True)) for locale in supported_locales()]
     return [*links, ("x-default", url_in(None, absolute=True))]
-
-
-def english_name(locale: str | None) -> str | None:
-    return ENGLISH_NAMES.get(locale or "")
 
 
 def init_i18n(app: Flask) -> None:

@@ -106,3 +106,21 @@ def test_dates_and_numbers_follow_the_locale(client: FlaskClient, lang: str) -> 
     english_months = re.findall(r"\b\d{1,2} (?:January|February|March|April|May|June|July|August|September|"
                                 r"October|November|December) \d{4}\b", html)
     assert english_months == []
+
+
+@pytest.mark.parametrize(("locale", "expected"), [("es", "Este campo es obligatorio."), ("zh_Hans", "该字段是必填字段。")])
+def test_wtforms_messages_come_from_wtforms_own_catalogues(app: Flask, locale: str, expected: str) -> None:
+    from flask_wtf import FlaskForm
+    from wtforms import StringField
+    from wtforms.validators import DataRequired
+
+    class Form(FlaskForm):
+        class Meta:
+            csrf = False
+
+        name = StringField("name", [DataRequired()])
+
+    with app.test_request_context(method="POST", data={}), force_locale(locale):
+        form = Form()
+        assert not form.validate()
+        assert form.name.errors == [expected]
