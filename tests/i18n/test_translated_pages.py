@@ -108,7 +108,9 @@ def test_dates_and_numbers_follow_the_locale(client: FlaskClient, lang: str) -> 
     assert english_months == []
 
 
-@pytest.mark.parametrize(("locale", "expected"), [("es", "Este campo es obligatorio."), ("zh_Hans", "该字段是必填字段。")])
+@pytest.mark.parametrize(
+    ("locale", "expected"), [("es", "Este campo es obligatorio."), ("zh_Hans", "该字段是必填字段。")]
+)
 def test_wtforms_messages_come_from_wtforms_own_catalogues(app: Flask, locale: str, expected: str) -> None:
     from flask_wtf import FlaskForm
     from wtforms import StringField
