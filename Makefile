@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 TEST_POSTGRES_URL ?= postgresql+psycopg://127.0.0.1:5432/test
 
-.PHONY: run install install-test demo-data test test-sqlite test-postgres lint chromium bench
+.PHONY: run install install-test demo-data test test-sqlite test-postgres lint chromium bench i18n-compile i18n-check i18n-extract
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,21 @@ $(DEV_SECRET): | $(BIN)/python
 	@mkdir -p instance
 	@umask 077; $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))' > $@
 
-run: demo-data $(DEV_SECRET)
+# Translations: portal/translations/<locale>/LC_MESSAGES/messages.po are kept in git; their .mo files are built here
+# (and by the package build, setup.py), never committed.
+i18n-compile: install
+	$(BIN)/python -m portal.i18n_check compile
+
+# Fails when a string the code marks (Python, templates, JavaScript) is missing from a catalogue, fuzzy or empty,
+# or a template shows text not marked for translation.
+i18n-check: install
+	$(BIN)/python -m portal.i18n_check check
+
+# The template for `pybabel update -i portal/translations/messages.pot -d portal/translations`.
+i18n-extract: install
+	$(BIN)/python -m portal.i18n_check extract
+
+run: demo-data i18n-compile $(DEV_SECRET)
 	@echo "The portal runs at http://$(HOST):$(PORT) (Ctrl+C stops it)."
 	@if [ -z "$$MAIL_SERVER" ]; then echo "Emails are kept as .eml files in instance/mail/."; fi
 	@if [ -z "$$SECRET_KEY" ]; then echo "For flask commands beside it: export SECRET_KEY=\$$(cat $(DEV_SECRET))"; fi
@@ -62,13 +76,14 @@ chromium:
 	fi
 
 lint: install-test
-	$(BIN)/ruff check portal tests bench migrations wsgi.py
+	$(BIN)/ruff check portal tests bench migrations wsgi.py setup.py
 	$(BIN)/lint-imports
+	$(BIN)/python -m portal.i18n_check check
 
-test-sqlite: install-test chromium
+test-sqlite: install-test chromium i18n-compile
 	$(BIN)/pytest
 
-test-postgres: install-test chromium
+test-postgres: install-test chromium i18n-compile
 	TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest
 
 test: lint test-sqlite test-postgres

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import extensions
@@ -16,6 +16,7 @@ from portal.config import load_config, validate_config
 from portal.database import init_database, render_migration_item
 from portal.edge import init_edge
 from portal.extensions import babel, csrf, db, limiter, migrate
+from portal.i18n import init_i18n, select_locale
 from portal.mail.dispatch import init_dispatch
 from portal.mail.rendering import init_email_templates
 from portal.models.search_index import include_object as search_index_object
@@ -59,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["trial_page_cache"] = FragmentCache(max_entries=256)
     init_dispatch(app)
     register_template_helpers(app)
+    init_i18n(app)
     init_email_templates(app)
     register_blueprints(app)
     register_periodic_jobs(app)
@@ -69,14 +71,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app
-
-
-def select_locale() -> str | None:
-    from flask import current_app, has_request_context
-
-    if not has_request_context():  # emails written by the CLI or a worker choose their language explicitly
-        return None
-    return request.accept_languages.best_match(current_app.config["LANGUAGES"])
 
 
 def register_extensions(app: Flask) -> None:
@@ -110,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.contact.status_views import bp as requests_bp
     from portal.contact.views import bp as contact_bp
     from portal.glossary.views import bp as glossary_bp
+    from portal.js_catalogue import bp as i18n_bp
     from portal.main import bp as main_bp
     from portal.main.errors import register_error_handlers
     from portal.notes.views import bp as notes_bp
@@ -133,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(glossary_bp)
     app.register_blueprint(withdrawal_bp)
+    app.register_blueprint(i18n_bp)
     register_error_handlers(app)
 
 

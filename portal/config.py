@@ -135,8 +135,11 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # Every other request body: a contact form or a note share is a few KB; past this it is a 413.
         "MAX_CONTENT_LENGTH": _int("MAX_REQUEST_BYTES", 1024 * 1024),
         "MAX_FORM_MEMORY_SIZE": _int("MAX_REQUEST_BYTES", 1024 * 1024),
-        "LANGUAGES": ["en"],
+        # The portal's own languages (Babel's names; portal/translations/<name>): adding one is adding a catalogue.
+        "LANGUAGES": ["en", "es", "zh_Hans"],
         "BABEL_DEFAULT_LOCALE": "en",
+        # WTForms' own messages ("This field is required.", "Not a valid choice.") in the page's language.
+        "WTF_I18N_ENABLED": True,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # In production the cookies are `__Host-` prefixed: the browser keeps them only when they are Secure, for
         # the whole site (Path=/) and for this host alone (no Domain), so no other subdomain can set or read them.

@@ -10,7 +10,14 @@ from flask_babel import format_decimal, get_locale
 from portal.geo.zones import zone_for
 from portal.models import Site
 from portal.text import decode_entities, render_inline, render_markdown
-from portal.trials.presenters import age_range, date_and_time, partial_date, short_list, zone_label
+from portal.trials.presenters import (
+    age_range,
+    date_and_time,
+    local_country_name,
+    partial_date,
+    short_list,
+    zone_label,
+)
 from portal.vocabulary import phase_label, sex_label, status_css, status_label, study_type_label
 
 
@@ -29,6 +36,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(partial_date)
     app.add_template_global(date_and_time)
     app.add_template_global(short_list)
+    app.add_template_filter(local_country_name, "country_name")
     app.add_template_global(site_zone)
     app.add_template_global(zone_label)
     app.add_template_global(noted_moment)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from babel import Locale
 from flask_babel import gettext, lazy_gettext
 from flask_babel.speaklater import LazyString
 
@@ -45,6 +46,24 @@ LANGUAGES = [
     ("tr", "Türkçe"),
 ]
 LANGUAGE_NAMES = dict(LANGUAGES)
+# The portal's own languages (Babel's names) as codes of the list above: a patient reading the portal in Spanish
+# is offered Spanish as the language to be contacted in.
+UI_LOCALE_LANGUAGE = {"en": "en", "es": "es", "zh_Hans": "zh"}
+LANGUAGE_UI_LOCALE = {code: locale for locale, code in UI_LOCALE_LANGUAGE.items()}
+
+
+def email_locale(language: str | None, ui_locale: str | None) -> str:
+    """The portal language a patient's emails are written in: the one they asked for when the portal has it,
+    else the one they used the portal in (English for rows from before there was a choice)."""
+    return LANGUAGE_UI_LOCALE.get(language or "") or (ui_locale if ui_locale in UI_LOCALE_LANGUAGE else "en")
+
+
+def preferred_language_code(language: str | None, ui_locale: str | None) -> str | None:
+    """The language a patient wants to be contacted in: the one they chose, else the portal's they used (not en)."""
+    if language:
+        return language
+    code = UI_LOCALE_LANGUAGE.get(ui_locale or "")
+    return code if code and code != "en" else None
 
 SEXES = ("FEMALE", "MALE")
 
@@ -287,3 +306,14 @@ def who_masked_label(code: str) -> str:
     """Mid-sentence words for a role that is not told the group ("the researchers"); unknown codes in lower case."""
     label = WHO_MASKED_LABELS.get(code)
     return str(label) if label is not None else _humanise_code(code).lower()
+
+
+def language_name_in(code: str, locale: str) -> str:
+    """A language of the list above named in another ("Spanish" in English, "español" in Spanish), from CLDR."""
+    return Locale.parse(locale).languages.get(code) or LANGUAGE_NAMES.get(code, code)
+
+
+def preferred_language_name(language: str | None, ui_locale: str | None, in_locale: str = "en") -> str | None:
+    """"Spanish": the preferred language, named for the study team (English by default); None: no preference."""
+    code = preferred_language_code(language, ui_locale)
+    return language_name_in(code, in_locale) if code else None

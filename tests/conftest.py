@@ -25,6 +25,7 @@ from portal import create_app
 from portal.ctgov.importer import ImportSummary, import_records
 from portal.ctgov.sources import read_sources
 from portal.extensions import db, limiter
+from portal.i18n_check import compile_catalogues
 from portal.models import Base
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,6 +35,12 @@ CTGOV_BULK = REPO / "tests" / "data" / "ctgov-bulk"
 
 
 ALLOWED_SMTP_PORTS: set[int] = set()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Translated pages need the compiled catalogues (never committed): built from the .po files before any test,
+    so no app caches a language without them."""
+    compile_catalogues()
 
 
 # The session app and its settings as they were when it was built, to check each test against.

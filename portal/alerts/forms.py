@@ -14,8 +14,9 @@ from portal.alerts.services import IMMEDIATE, WEEKLY, Preferences
 from portal.ctgov.terms import normalise_term
 from portal.forms import did_you_mean_place, no_control_characters, strip, valid_email
 from portal.geo import KM_PER_MILE, Place, PlaceLookup, look_up_place
+from portal.i18n import current_locale
 from portal.validation import has_control_characters
-from portal.vocabulary import LANGUAGE_NAMES, LANGUAGES
+from portal.vocabulary import LANGUAGE_NAMES, LANGUAGES, UI_LOCALE_LANGUAGE
 
 MAX_CONDITIONS = 10
 MAX_CONDITION_LENGTH = 100
@@ -86,7 +87,8 @@ class PreferencesForm(FlaskForm):
     language = SelectField(
         _l("Language for your emails"),
         choices=[SelectChoice(code, name) for code, name in LANGUAGES],
-        default="en",
+        # The language they are reading the portal in, until they choose another.
+        default=lambda: UI_LOCALE_LANGUAGE.get(current_locale(), "en"),
         validate_choice=False,
     )
     frequency = RadioField(
@@ -152,6 +154,7 @@ class PreferencesForm(FlaskForm):
             unit=self.unit.data,
             language=self.language.data,
             frequency=self.frequency.data,
+            ui_locale=current_locale(),
         )
 
 

@@ -23,7 +23,7 @@ from portal.models.alert import ACTIVE, IMMEDIATE, WEEKLY, AlertRun, Subscriber,
 from portal.models.base import utcnow
 from portal.models.trial import Site, Trial, TrialTerm
 from portal.urls import external_url
-from portal.vocabulary import status_label
+from portal.vocabulary import email_locale, status_label
 
 DIGEST_INTERVAL = timedelta(days=7)
 SUBSCRIBERS_PER_BATCH = 500
@@ -197,7 +197,7 @@ def notify_waiting(session: Session, frequency: str, now: datetime | None = None
                 if not trials:  # another run at the same moment claimed them
                     continue
                 links = SubscriberLinks.of(subscriber)
-                language = subscriber.language
+                language = email_locale(subscriber.language, subscriber.ui_locale)
                 if language not in renderers:
                     renderers[language] = BulkEmailRenderer(language)
                 rendered = renderers[language].render(

@@ -19,6 +19,7 @@ from portal.models.alert import ACTIVE, IMMEDIATE, PENDING, WEEKLY, Subscriber, 
 from portal.models.base import utcnow
 from portal.models.outbox import OutboxEmail
 from portal.urls import external_url
+from portal.vocabulary import email_locale
 
 __all__ = ["IMMEDIATE", "WEEKLY", "Preferences", "request_subscription"]
 
@@ -32,11 +33,14 @@ class Preferences:
     unit: str
     language: str
     frequency: str
+    # The portal's language they used (portal.i18n): their emails fall back to it.
+    ui_locale: str = "en"
 
 
 def apply_preferences(subscriber: Subscriber, preferences: Preferences) -> None:
     subscriber.frequency = preferences.frequency
     subscriber.language = preferences.language
+    subscriber.ui_locale = preferences.ui_locale
     subscriber.distance_unit = preferences.unit
     place, radius = preferences.place, preferences.radius_km
     if place is None or radius is None:
@@ -96,7 +100,7 @@ def manage_url(subscriber: Subscriber) -> str:
 
 
 def _email(session: Session, subscriber: Subscriber, name: str, **context: object) -> OutboxEmail:
-    with force_locale(subscriber.language):
+    with force_locale(email_locale(subscriber.language, subscriber.ui_locale)):
         rendered = render_email(name, subscriber=subscriber, portal_name=current_app.config["PORTAL_NAME"], **context)
     return add_email(session, kind=name, recipients=[subscriber.email], email=rendered, subscriber_id=subscriber.id)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from email_validator import EmailNotValidError
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -16,7 +18,7 @@ from portal.contact.status import new_status_nonce, status_token
 from portal.contact.wording import delivery_wording, site_email_reason
 from portal.geo import Place, country_code, great_circle_km, rounded_distance, uses_miles
 from portal.mail.outbox import add_email, delivery_key
-from portal.mail.rendering import render_email
+from portal.mail.rendering import RenderedEmail, render_email
 from portal.models import ContactRequest, Site, SiteRecipientOverride, Trial, UndeliverableAddress
 from portal.models.base import utcnow
 from portal.models.contact import (
@@ -30,9 +32,11 @@ from portal.models.contact import (
 )
 from portal.urls import external_url
 from portal.validation import normalised_email, parse_whole
-from portal.vocabulary import LANGUAGE_NAMES, OPEN_STATUSES, RECRUITING
+from portal.vocabulary import LANGUAGE_NAMES, OPEN_STATUSES, RECRUITING, preferred_language_name
 
 DUPLICATE_WINDOW = timedelta(hours=24)
+# The language of the study sites' emails and pages (US sites).
+SITE_LOCALE = "en"
 
 
 class ContactError(ValueError):
@@ -152,6 +156,8 @@ class PatientDetails:
     message: str | None
     # The self-check answers the patient chose to attach (portal.trials.self_check.attached_answers), else None.
     self_check: list[dict[str, str]] | None = None
+    # The portal's language they used: their own copy is written in it.
+    ui_locale: str = "en"
 
 
 @dataclass(frozen=True)
@@ -211,6 +217,7 @@ def submit_contact_request(
         email=details.email,
         phone=details.phone,
         language=details.language,
+        ui_locale=details.ui_locale,
         message=details.message,
         consent_at=now,
         consent_version=CONSENT_VERSION,
@@ -232,6 +239,7 @@ def submit_contact_request(
         "trial": trial,
         "site": site,
         "language_name": LANGUAGE_NAMES.get(details.language or ""),
+        "preferred_language": preferred_language_name(request.language, request.ui_locale),
         "trial_url": external_url("trials.detail", nct_id=trial.nct_id),
         # The portal team works a phone request from the admin area; a site's team from its own.
         "request_url": external_url(
@@ -243,16 +251,14 @@ def submit_contact_request(
         "needs_phone_call": recipients.needs_phone_call,
         "recipient_kind": recipients.kind,
         "phone_reason": recipients.phone_reason,
-        "delivery": delivery_wording(request),
         # The site's team reads the patient's number as dialled from the site's country.
         "site_region": country_code(site.country),
-        "reason": site_email_reason(request, trial.nct_id, current_app.config["PORTAL_NAME"]),
     }
     to_site = add_email(
         session,
         kind="contact_site",
         recipients=recipients.addresses,
-        email=render_email("contact_site", **context),
+        email=render_site_email(context),
         reply_to=details.email,
         contact_request_id=request.id,
     )
@@ -260,12 +266,25 @@ def submit_contact_request(
         session,
         kind="contact_patient",
         recipients=[details.email],
-        email=render_email("contact_patient", **context),
+        email=render_patient_email(details.ui_locale, context),
         reply_to=current_app.config["PORTAL_TEAM_EMAIL"],
         contact_request_id=request.id,
     )
     session.flush()
     return Submission(request, True, [(to_site.id, delivery_key(0, None)), (to_patient.id, delivery_key(0, None))])
+
+
+def render_site_email(context: dict[str, Any]) -> RenderedEmail:
+    """The study team's email is in the site's language, English, whatever the patient read the portal in."""
+    request: ContactRequest = context["contact"]
+    with force_locale(SITE_LOCALE):
+        reason = site_email_reason(request, context["trial"].nct_id, current_app.config["PORTAL_NAME"])
+        return render_email("contact_site", **context, delivery=delivery_wording(request), reason=reason)
+
+
+def render_patient_email(ui_locale: str, context: dict[str, Any]) -> RenderedEmail:
+    with force_locale(ui_locale):
+        return render_email("contact_patient", **context, delivery=delivery_wording(context["contact"]))
 
 
 def find_site(session: Session, trial: Trial, site_id: str | None) -> Site | None:

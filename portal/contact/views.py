@@ -29,6 +29,7 @@ from portal.edge import database_unavailable
 from portal.extensions import db, limiter
 from portal.forms import did_you_mean_place
 from portal.geo import Place, PlaceLookup, country_code, look_up_place
+from portal.i18n import current_locale
 from portal.models import Site, Trial
 from portal.trials.page import register_contact_section, render_trial_page
 from portal.trials.self_check import SelfCheckError, attached_answers, read_answers_json, self_check_for
@@ -158,6 +159,7 @@ def submit(nct_id: str) -> Response | tuple[str, int]:
         language=form.language.data or None,
         message=(form.message.data or "").strip() or None,
         self_check=attached,
+        ui_locale=current_locale(),
     )
     with unit_of_work() as uow:  # from here this request writes; on SQLite take the write lock before reading again
         try:

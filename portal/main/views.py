@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, send_from_directory, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from portal.extensions import db
+from portal.i18n import current_tag
 from portal.search.synonyms import synonym_credits
 from portal.trials.services import status_counts
 from portal.vocabulary import RECRUITING
@@ -48,7 +49,7 @@ def manifest() -> Response:
         "description": gettext(
             "Find clinical trials that are looking for people to take part, and contact the study team near you."
         ),
-        "lang": str(get_locale()),
+        "lang": current_tag(),
         "start_url": url_for("main.home"),
         "scope": url_for("main.home"),
         "display": "standalone",

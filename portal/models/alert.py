@@ -24,6 +24,8 @@ class Subscriber(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(10), default=PENDING)
     frequency: Mapped[str] = mapped_column(String(10), default=IMMEDIATE)
     language: Mapped[str] = mapped_column(String(10), default="en")
+    # The portal's language they signed up in (en, es, zh_Hans): their emails are in it.
+    ui_locale: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
     # Where they are, as they typed it resolved offline; no place and no radius means "anywhere".
     place_query: Mapped[str | None] = mapped_column(String(120))
     place_label: Mapped[str | None] = mapped_column(Text)

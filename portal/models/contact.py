@@ -78,6 +78,8 @@ class ContactRequest(TimestampMixin, Base):
     email: Mapped[str] = mapped_column(String(320))
     phone: Mapped[str] = mapped_column(String(40))
     language: Mapped[str | None] = mapped_column(String(20))
+    # The portal's language the patient used (en, es, zh_Hans): their copy of the request is in it.
+    ui_locale: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
     message: Mapped[str | None] = mapped_column(Text)
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime())
     consent_version: Mapped[str] = mapped_column(String(40))

@@ -28,6 +28,8 @@ class NoteShare(Base):
     notes: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # The portal's language the owner shared from (en, es, zh_Hans): the email of the link is in it.
+    ui_locale: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
 
     def __repr__(self) -> str:
         return f"<NoteShare {self.id} trial={self.trial_id}>"

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -127,6 +127,7 @@ def create_share(
     days: Any = DEFAULT_EXPIRY_DAYS,
     chosen_passcode: Any = None,
     now: datetime | None = None,
+    ui_locale: str = "en",
 ) -> CreatedShare:
     """A snapshot of the notes with a fresh link, owner token and passcode (flushed, not committed)."""
     now = now or utcnow()
@@ -146,6 +147,7 @@ def create_share(
         notes=notes,
         created_at=now,
         expires_at=now + timedelta(days=days),
+        ui_locale=ui_locale,
     )
     session.add(share)
     session.flush()
@@ -229,18 +231,15 @@ def email_share_link(
         return []
     # Built again from our own base URL: the address in the email is always this portal's.
     url = external_url("notes.open_share", token=token)
-    row = add_email(
-        session,
-        kind="notes_link",
-        recipients=[address],
-        email=render_email(
+    with force_locale(share.ui_locale):  # the language they shared from, whatever this request's is
+        email = render_email(
             "notes_link",
             link=url,
             trial_title=share.trial_title,
             nct_id=share.nct_id,
             expires_on=partial_date(share.expires_at),
             portal_name=current_app.config["PORTAL_NAME"],
-        ),
-    )
+        )
+    row = add_email(session, kind="notes_link", recipients=[address], email=email)
     session.flush()
     return [(row.id, delivery_key(0, None))]

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from portal.database import unit_of_work
 from portal.extensions import db, limiter
+from portal.i18n import current_locale
 from portal.models import Trial
 from portal.notes.forms import PasscodeForm
 from portal.notes.services import (
@@ -101,6 +102,7 @@ def create() -> tuple[Response, int]:
                 payload.get("notes"),
                 days=payload.get("days", DEFAULT_EXPIRY_DAYS),
                 chosen_passcode=payload.get("passcode"),
+                ui_locale=current_locale(),
             )
         except ShareInputError as exc:
             uow.rollback()

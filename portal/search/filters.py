@@ -39,6 +39,7 @@ from portal.search.index import TextFirstJoin, fts_table, matching_ids, pg_text_
 from portal.search.params import SearchQuery
 from portal.search.querytext import ParsedText, fts5_query, parse_text, stem
 from portal.search.synonyms import expand_query, expand_terms
+from portal.search.translated import LexemeReader, translated_conditions
 from portal.vocabulary import ALL_SEXES, RECRUITING
 
 MAX_EXPANSIONS = 8
@@ -60,10 +61,17 @@ def json_values(dialect: str, column: Any) -> Any:
     return func.json_each(column).table_valued("value")
 
 
-def synonym_queries(text: str) -> list[str]:
+def synonym_queries(text: str, lexemes: LexemeReader | None = None) -> list[str]:
     """Alternatives ORed with the query: the whole query with a lay phrase swapped for its clinical names
     ("heart attack treatment" -> "myocardial infarction treatment"), so the other words still count; for queries
-    with quotes, `or` or `-word`, which cannot be rewritten safely, the alternatives of their known phrases."""
+    with quotes, `or` or `-word`, which cannot be rewritten safely, the alternatives of their known phrases.
+
+    A query in Spanish or Chinese ("cáncer de mama", "乳腺癌") is searched for as its English conditions, each with
+    its own alternatives.
+    """
+    english = translated_conditions(text, lexemes)
+    if english:
+        return list(dict.fromkeys([*english, *(alt for name in english for alt in expand_terms(name))]))
     return expand_query(text) or expand_terms(text.casefold())
 
 
@@ -93,9 +101,9 @@ def _without_redundant(parsed: ParsedText, expansions: list[tuple[str, ParsedTex
 class TextMatch:
     """What the search box asks for, with its synonym expansions, for one dialect."""
 
-    def __init__(self, dialect: str, text: str) -> None:
+    def __init__(self, dialect: str, text: str, lexemes: LexemeReader | None = None) -> None:
         self.parsed = parse_text(text)
-        expansions = [] if self.parsed.is_empty else synonym_queries(text)[:MAX_EXPANSIONS]
+        expansions = [] if self.parsed.is_empty else synonym_queries(text, lexemes)[:MAX_EXPANSIONS]
         kept = _without_redundant(self.parsed, [(e, parse_text(e)) for e in expansions])
         self.expansions: list[ParsedText] = [parsed for _, parsed in kept]
         self.dialect = dialect

@@ -25,6 +25,7 @@ from portal.search.querytext import StemMatcher
 from portal.search.reasons import match_reasons, meaning_reason, searched_words
 from portal.search.semantic import meaning_candidates
 from portal.search.suggest import did_you_mean, relax_filter, wider_distance
+from portal.search.translated import LexemeReader
 from portal.text import shorten, to_plain_text
 from portal.vocabulary import OPEN_STATUSES, RECRUITING
 
@@ -88,9 +89,27 @@ class SearchPage:
     by_meaning: bool = False  # some hits on this page were found by meaning alone (the page says how)
 
 
+def spanish_lexemes(session: Session) -> LexemeReader:
+    """PostgreSQL's `spanish` configuration: the lexemes of each text (stemmed, its stop words dropped)."""
+
+    def read(texts: list[str]) -> list[frozenset[str]]:
+        rows = session.execute(
+            sql_text(
+                "SELECT t.ordinality, array(SELECT lexeme FROM unnest(to_tsvector('spanish', t.value))) "
+                "FROM unnest(CAST(:texts AS text[])) WITH ORDINALITY AS t(value, ordinality)"
+            ),
+            {"texts": texts},
+        )
+        by_position = {int(position): frozenset(found) for position, found in rows}
+        return [by_position.get(i + 1, frozenset()) for i in range(len(texts))]
+
+    return read
+
+
 def search_trials(session: Session, query: SearchQuery) -> SearchPage:
     dialect = dialect_of(session)
-    text = TextMatch(dialect, query.q) if query.q else None
+    lexemes = spanish_lexemes(session) if dialect == "postgresql" else None
+    text = TextMatch(dialect, query.q, lexemes) if query.q else None
     meaning_ids = meaning_candidates(session, query.q) if text is not None and not text.is_empty else None
     statement, values = search_statement(dialect, query, text, meaning_ids)
     names = frozenset(values)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from portal.models import ContactRequest
 from portal.site.services import response_time
-from portal.vocabulary import LANGUAGE_NAMES
+from portal.vocabulary import preferred_language_name
 
 # A cell starting with one of these is run as a formula by spreadsheet programs (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -49,7 +49,7 @@ def _row(contact: ContactRequest) -> list[str]:
         contact.last_name,
         contact.email,
         contact.phone,
-        LANGUAGE_NAMES.get(contact.language or "", ""),
+        preferred_language_name(contact.language, contact.ui_locale) or "",
         contact.message,
         contact.status,
         contact.first_response_at.strftime("%Y-%m-%d %H:%M") if contact.first_response_at else "",

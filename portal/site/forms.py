@@ -49,6 +49,8 @@ class FilterForm(FlaskForm):
     # Checked against the user's own sites in the view: another site's id is a 404, not a form error.
     trial = SelectField(_l("Trial"), choices=[], validate_choice=False, default="")
     site = SelectField(_l("Site"), choices=[], validate_choice=False, default="")
+    # The choices are named in the page's language (the view fills them in).
+    language = SelectField(_l("Preferred language"), choices=[], default="")
     # Plain text fields: a browser's date picker shows the date in its own order (11/01/2026), and the hint
     # beside the field must show the same form the field does.
     date_from = DateField(

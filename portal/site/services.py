@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.geo.zones import zone_for
@@ -16,6 +16,7 @@ from portal.models.contact import CONTACT_STATUSES
 from portal.models.user import User
 from portal.site import audit
 from portal.validation import is_url_token
+from portal.vocabulary import UI_LOCALE_LANGUAGE
 
 RESPONSE_DUE_BUSINESS_DAYS = 2
 MAX_NOTE = 2000
@@ -32,6 +33,8 @@ class RequestFilters:
     site_id: int | None = None
     date_from: date | None = None
     date_to: date | None = None
+    # A code from portal.vocabulary.LANGUAGES: the language the person asked for, else the portal's they used.
+    language: str | None = None
 
 
 def scoped_requests(user: User) -> Select[tuple[ContactRequest]]:
@@ -86,6 +89,15 @@ def filters_allowed(session: Session, user: User, filters: RequestFilters) -> bo
     return filters.nct_id is None or filters.nct_id in {s.trial.nct_id for s in sites}
 
 
+def prefers_language(code: str) -> ColumnElement[bool]:
+    """The SQL twin of vocabulary.preferred_language_code: chose `code`, or chose none and read the portal in it."""
+    chosen = ContactRequest.language == code
+    ui_locales = [locale for locale, language in UI_LOCALE_LANGUAGE.items() if language == code and language != "en"]
+    if not ui_locales:
+        return chosen
+    return or_(chosen, and_(ContactRequest.language.is_(None), ContactRequest.ui_locale.in_(ui_locales)))
+
+
 def _filtered(user: User, filters: RequestFilters) -> Select[tuple[ContactRequest]]:
     query = scoped_requests(user)
     if filters.status:
@@ -94,6 +106,8 @@ def _filtered(user: User, filters: RequestFilters) -> Select[tuple[ContactReques
         query = query.join(Trial, Trial.id == ContactRequest.trial_id).where(Trial.nct_id == filters.nct_id)
     if filters.site_id is not None:
         query = query.where(ContactRequest.site_id == filters.site_id)
+    if filters.language:
+        query = query.where(prefers_language(filters.language))
     if filters.date_from:
         query = query.where(ContactRequest.created_at >= datetime.combine(filters.date_from, time(), UTC))
     if filters.date_to:

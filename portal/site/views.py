@@ -12,6 +12,7 @@ from wtforms import SelectChoice
 
 from portal.database import unit_of_work
 from portal.extensions import db
+from portal.i18n import current_locale
 from portal.models import ContactRequest, Site
 from portal.models.base import utcnow
 from portal.models.user import User
@@ -35,7 +36,7 @@ from portal.site.services import (
 )
 from portal.trials.presenters import zone_label
 from portal.validation import parse_whole
-from portal.vocabulary import LANGUAGE_NAMES
+from portal.vocabulary import LANGUAGES, language_name_in, preferred_language_name
 
 bp = Blueprint("site", __name__, url_prefix="/site")
 LIST_LIMIT = 500  # rows on the page; the CSV has them all
@@ -56,7 +57,12 @@ def no_store(response: WerkzeugResponse) -> WerkzeugResponse:
 
 @bp.context_processor
 def helpers() -> dict[str, object]:
-    return {"format_timedelta": format_timedelta}
+    return {
+        "format_timedelta": format_timedelta,
+        "preferred_language": lambda contact: preferred_language_name(
+            contact.language, contact.ui_locale, current_locale()
+        ),
+    }
 
 
 def _user() -> User:
@@ -74,6 +80,7 @@ def _filters(form: FilterForm) -> RequestFilters:
         site_id=site_id,
         date_from=form.date_from.data,
         date_to=form.date_to.data,
+        language=form.language.data or None,
     )
 
 
@@ -84,6 +91,9 @@ def _filter_form(user: User) -> tuple[FilterForm, list[Site], bool]:
     form.trial.choices = [SelectChoice("", gettext("Any trial"))] + [SelectChoice(v, label) for v, label in trials]
     form.site.choices = [SelectChoice("", gettext("Any site"))] + [
         SelectChoice(str(s.id), ", ".join(p for p in (s.facility, s.city) if p)) for s in sites
+    ]
+    form.language.choices = [SelectChoice("", gettext("Any language"))] + [
+        SelectChoice(code, language_name_in(code, current_locale())) for code, _name in LANGUAGES
     ]
     valid = form.validate() if request.args else True
     return form, sites, valid
@@ -167,7 +177,7 @@ def _detail_page(
         response_form=response_form,
         status_labels=STATUS_LABELS,
         phone_outcome_labels=PHONE_OUTCOME_LABELS,
-        language_name=LANGUAGE_NAMES.get(contact.language or ""),
+        language_name=preferred_language_name(contact.language, contact.ui_locale, current_locale()),
         response_time=response_time(contact),
         overdue=needs_attention(contact),
     ), status

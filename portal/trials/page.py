@@ -9,7 +9,6 @@ from functools import lru_cache
 from typing import Any
 
 from flask import Flask, current_app, render_template, url_for
-from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import Dialect, text
 from sqlalchemy.orm import Session
@@ -18,9 +17,12 @@ from werkzeug.datastructures import MultiDict
 from portal.cache import FragmentCache
 from portal.ctgov.criteria import parse_criteria
 from portal.faqs.services import general_faqs, trial_faqs
+from portal.faqs.translations import shown_faqs
 from portal.glossary.markup import PageGlossary
 from portal.glossary.services import trial_matches
 from portal.glossary.sources import glossary_version
+from portal.glossary.translations import translation_version
+from portal.i18n import current_locale
 from portal.models import Trial
 from portal.models.base import utcnow
 from portal.search.links import query_url
@@ -195,8 +197,7 @@ def render_trial_page(session: Session, trial: Trial, contact: Any, today: date 
         # Looked up once here rather than once per site: a trial can have 1,000+ sites.
         site_badges={code: (status_css(code), status_label(code)) for code in statuses},
         site_replies=site_replies(session, trial),
-        trial_faqs=trial_faqs(session, trial.id),
-        general_faqs=general_faqs(session),
+        faqs=shown_faqs(trial_faqs(session, trial.id) + general_faqs(session), current_locale()),
         similar_trials=similar_trials(session, trial),
         glossary=page_glossary(session, trial),
     )
@@ -221,20 +222,20 @@ def cached_trial_page(session: Session, nct_id: str) -> bytes | None:
     The only per-visitor part is the contact form's CSRF token: the cached page is kept in two pieces
     around it, and each response joins them with this visitor's token.
 
-    The only part that depends on the day is the "status may be out of date" flag. The key holds the flag's
-    reasons as of today (from the same cheap version query), not today's date: a page is rendered again on the day
-    its answer changes (an open trial passes 12 months since its status was verified, or its primary completion
-    date), never kept with a stale answer, and not rendered again every day for nothing.
-
-    The sites' response times ("Usually replies within 2 working days") change with every request, so they are not
-    in the key: the key holds today's date instead, and the figures are at most a day old.
+    The "status may be out of date" flag depends on the day: the key holds its reasons as of today (from the same
+    cheap version query), so a page is never kept with a stale answer. The sites' response times ("Usually replies
+    within 2 working days") change with every request, so they are not in the key: the key holds today's date, and
+    the figures are at most a day old (each page is rendered once a day per process and language).
     """
     today = freshness.today()
     version = page_version(session, nct_id, today)
     if version is None:
         return None
-    glossary_key = glossary_version() if current_app.config["GLOSSARY_ENABLED"] else None
-    key = (nct_id, version, str(get_locale()), glossary_key, today.isoformat())
+    locale = current_locale()
+    glossary_key = (glossary_version(), translation_version(locale)) if current_app.config["GLOSSARY_ENABLED"] else None
+    # One copy per language (the page, its dates and its glossary's definitions URL are in the reader's), and per
+    # day (the sites' response figures).
+    key = (nct_id, version, locale, glossary_key, today.isoformat())
     cache: FragmentCache = current_app.extensions["trial_page_cache"]
 
     def render() -> tuple[bytes, ...]:

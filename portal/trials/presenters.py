@@ -11,6 +11,7 @@ from babel.lists import format_list
 from flask_babel import format_date, format_time, get_locale, gettext, ngettext
 
 from portal.ctgov.ages import AgeError, parse_age
+from portal.geo import country_code
 from portal.models import Trial
 from portal.vocabulary import sex_label
 
@@ -125,3 +126,12 @@ def who_can_join(trial: Trial) -> str:
     elif trial.healthy_volunteers is False:
         parts.append(gettext("Healthy volunteers cannot join"))
     return "; ".join(parts)
+
+
+def local_country_name(name: str) -> str:
+    """A country as the registry names it ("United States"), in the page's language (Babel's CLDR names)."""
+    code = country_code(name)
+    locale = get_locale()
+    if code is None or locale is None:
+        return name
+    return locale.territories.get(code, name)

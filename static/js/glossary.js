@@ -5,6 +5,7 @@
 // server into #glossary-hint's data attributes, so they are translated like the rest of the page.
 (function () {
   "use strict";
+  var _ = window.portalI18n.gettext;
 
   var hint = null;
   var definitions = null;
@@ -40,11 +41,12 @@
     while (popover.firstChild) { popover.removeChild(popover.firstChild); }
     var text = document.createElement("span");
     text.className = "glossary-term__definition";
-    text.textContent = entry ? entry.definition : hint.getAttribute("data-glossary-failed");
+    if (entry && entry.lang) { text.setAttribute("lang", entry.lang); }
+    text.textContent = entry ? entry.definition : _("The explanation could not be loaded. Follow the link to read it in the glossary.");
     var more = document.createElement("a");
     more.className = "glossary-term__more";
     more.href = href;
-    more.textContent = hint.getAttribute("data-glossary-more");
+    more.textContent = _("Read more in the glossary");
     popover.appendChild(text);
     popover.appendChild(more);
   }

@@ -2,6 +2,8 @@
 // Used by notes.js, which passes in the panel and its storage helpers.
 (function () {
   "use strict";
+  var _ = window.portalI18n.gettext;
+  var ngettext = window.portalI18n.ngettext;
 
   window.TrialNotesShare = function (ctx) {
     var panel = ctx.panel;
@@ -30,8 +32,8 @@
         // browser's own long form in the page's language.
         var expires = share.expiresOn || new Date(share.expiresAt).toLocaleDateString(
           document.documentElement.lang || undefined, { day: "numeric", month: "long", year: "numeric" });
-        var count = share.count === 1 ? data.msgOneNote : data.msgNotesCount.replace("{count}", share.count);
-        item.querySelector(".share-item__meta").textContent = data.msgExpires.replace("{date}", expires) + " · " + count;
+        item.querySelector(".share-item__meta").textContent = ngettext(
+          "Works until %(date)s · %(num)d note", "Works until %(date)s · %(num)d notes", share.count, { date: expires });
         item.querySelector(".js-share-revoke").addEventListener("click", function () { revoke(share); });
         list.appendChild(item);
       });
@@ -129,10 +131,10 @@
       var chosen = Array.prototype.map.call(shareForm.querySelectorAll(".js-share-choices input:checked"),
         function (box) { return box.value; });
       var notes = load(NOTES_KEY).filter(function (n) { return chosen.indexOf(n.id) !== -1; });
-      if (!notes.length) { showShareError(data.msgNoneChosen); return; }
+      if (!notes.length) { showShareError(_("Please choose at least one note to share.")); return; }
       var own = document.getElementById("share-passcode-own").checked;
       var passcode = own ? passcodeInput.value : "";
-      if (own && passcode.replace(/[\s\-_.,]/g, "").length < 8) { showPasscodeError(data.msgPasscodeShort); return; }
+      if (own && passcode.replace(/[\s\-_.,]/g, "").length < 8) { showPasscodeError(_("Please choose a passcode of at least 8 characters.")); return; }
       var body = {
         nct_id: nctId,
         days: parseInt($(".js-share-days").value, 10),
@@ -160,14 +162,14 @@
           }
           var errors = result.errors || {};
           if (errors.passcode) { showPasscodeError(errors.passcode); }
-          else { showShareError(errors.notes || errors.days || errors.form || data.msgShareFailed); }
+          else { showShareError(errors.notes || errors.days || errors.form || _("We could not share your notes. Please check your connection and try again.")); }
         });
-      }).catch(function () { showShareError(data.msgShareFailed); });
+      }).catch(function () { showShareError(_("We could not share your notes. Please check your connection and try again.")); });
     });
 
     $(".js-share-copy").addEventListener("click", function () {
       var input = $(".js-share-link");
-      var done = function () { announce(data.msgCopied); };
+      var done = function () { announce(_("Link copied.")); };
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(input.value).then(done, function () { input.select(); });
       } else {
@@ -194,25 +196,25 @@
         return response.json().catch(function () { return {}; }).then(function (result) {
           if (response.status === 200) {
             emailInput.value = "";
-            $(".js-email-status").textContent = data.msgEmailed;
+            $(".js-email-status").textContent = _("We are sending the link by email. Remember to give the passcode separately.");
             return;
           }
           var errors = result.errors || {};
-          showEmailError(errors.email || errors.form || data.msgShareFailed);
+          showEmailError(errors.email || errors.form || _("We could not share your notes. Please check your connection and try again."));
         });
-      }).catch(function () { showEmailError(data.msgShareFailed); });
+      }).catch(function () { showEmailError(_("We could not share your notes. Please check your connection and try again.")); });
     });
 
     function revoke(share) {
-      if (!window.confirm(data.msgConfirmRevoke)) { return; }
+      if (!window.confirm(_("Stop sharing this link? Nobody will be able to open it any more."))) { return; }
       postJson(data.revokeUrl, { owner_token: share.ownerToken }).then(function (response) {
         if (response.status !== 200 && response.status !== 404) { throw new Error(String(response.status)); }
         store(SHARES_KEY, load(SHARES_KEY).filter(function (s) { return s.ownerToken !== share.ownerToken; }));
         $(".js-share-result").hidden = true;
         renderShares();
         document.getElementById("my-notes-heading").focus();
-        announce(data.msgRevoked);
-      }).catch(function () { announce(data.msgShareFailed); });
+        announce(_("Sharing stopped. The link no longer works."));
+      }).catch(function () { announce(_("We could not share your notes. Please check your connection and try again.")); });
     }
 
     return { renderShares: renderShares };

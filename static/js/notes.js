@@ -3,6 +3,7 @@
 // User text only ever reaches the page through textContent and text nodes, never as HTML.
 (function () {
   "use strict";
+  var _ = window.portalI18n.gettext;
 
   var panel = document.getElementById("my-notes");
   if (!panel || !window.fetch || !document.createTreeWalker || !window.TrialNotesAnchor || !window.TrialNotesShare) {
@@ -93,7 +94,7 @@
     $(".js-notes-empty").hidden = notes.length > 0;
     $(".js-notes-actions").hidden = notes.length === 0;
     var count = document.querySelector(".js-notes-count");
-    if (count) { count.textContent = data.msgNotesToc.replace("{count}", String(notes.length)); }
+    if (count) { count.textContent = _("My notes (%(num)s)", { num: notes.length }); }
     sharing.renderShares();
   }
 
@@ -101,7 +102,7 @@
     store(NOTES_KEY, load(NOTES_KEY).filter(function (n) { return n.id !== id; }));
     render();
     document.getElementById("my-notes-heading").focus();
-    announce(data.msgDeleted);
+    announce(_("Note deleted."));
   }
 
   // ---- Adding and editing ----
@@ -122,7 +123,7 @@
     event.preventDefault();
     var text = noteText.value.trim();
     if (!text || text.length > MAX_LENGTH) {
-      noteError.textContent = data.msgEmpty;
+      noteError.textContent = _("Please write your note.");
       noteError.hidden = false;
       noteText.setAttribute("aria-invalid", "true");
       noteText.setAttribute("aria-describedby", "note-text-hint note-text-error");
@@ -143,7 +144,7 @@
     hideAddButton(true);
     window.getSelection().removeAllRanges();
     render();
-    announce(data.msgSaved);
+    announce(_("Your note is saved in this browser."));
   });
 
   dialog.querySelector(".js-note-cancel").addEventListener("click", function () { dialog.close(); });
@@ -156,7 +157,7 @@
       button.type = "button";
       button.className = "button--secondary note-section-button";
       button.setAttribute("data-notes-ui", "");
-      button.textContent = data.msgSection.replace("{section}", heading.textContent.trim());
+      button.textContent = _("Add a note to “%(section)s”", { section: heading.textContent.trim() });
       button.addEventListener("click", function () {
         var range = document.createRange();
         range.selectNodeContents(heading);
@@ -223,7 +224,7 @@
   addButton.addEventListener("mousedown", function (event) { event.preventDefault(); });
   addButton.addEventListener("click", function () {
     if (!pendingAnchor) { return; }
-    if (pendingAnchor.quote.length > MAX_LENGTH) { announce(data.msgTooLong); window.alert(data.msgTooLong); return; }
+    if (pendingAnchor.quote.length > MAX_LENGTH) { announce(_("Please select a shorter piece of text, at most 2,000 characters.")); window.alert(_("Please select a shorter piece of text, at most 2,000 characters.")); return; }
     lastSectionButton = null;
     openEditor(pendingAnchor, null);
   });
@@ -236,11 +237,11 @@
   });
 
   $(".js-notes-clear").addEventListener("click", function () {
-    if (!window.confirm(data.msgConfirmAll)) { return; }
+    if (!window.confirm(_("Delete all your notes on this trial? This cannot be undone."))) { return; }
     store(NOTES_KEY, []);
     render();
     document.getElementById("my-notes-heading").focus();
-    announce(data.msgAllDeleted);
+    announce(_("All your notes on this trial are deleted."));
   });
 
   // ---- Start ----

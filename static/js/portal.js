@@ -1,6 +1,7 @@
 // Progressive enhancement only: every page works without this file.
 (function () {
   "use strict";
+  var _ = window.portalI18n.gettext;
 
   // Open the first locations group when someone follows a link to #locations.
   if (window.location.hash === "#locations") {
@@ -15,7 +16,7 @@
     var status = form.querySelector(".js-location-status");
     button.hidden = false;
     button.addEventListener("click", function () {
-      status.textContent = button.getAttribute("data-finding");
+      status.textContent = _("Finding your location…");
       navigator.geolocation.getCurrentPosition(
         function (position) {
           form.querySelector(".js-latitude").value = position.coords.latitude.toFixed(4);
@@ -23,7 +24,7 @@
           form.querySelector(".js-locate").click();
         },
         function () {
-          status.textContent = button.getAttribute("data-failed");
+          status.textContent = _("We could not get your location. Please type your ZIP code or city instead.");
         },
         { timeout: 10000, maximumAge: 600000 }
       );

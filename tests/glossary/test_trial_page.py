@@ -59,7 +59,7 @@ def test_a_condition_hpo_defines_shows_its_definition_and_source(
     import_demo(SCHIZOPHRENIA)
     html = client.get(f"/trials/{SCHIZOPHRENIA}").get_data(as_text=True)
     box = section(html, "conditions-explained")
-    assert "<dt>Schizophrenia</dt>" in box
+    assert '<dt lang="en">Schizophrenia</dt>' in box  # the registry's (and HPO's) words, marked as English
     assert "from the Human Phenotype Ontology" in box and "HP:0100753" in box
     assert 'href="/about#hpo"' in box
     about = client.get("/about").get_data(as_text=True)

@@ -79,8 +79,9 @@ def test_both_emails_arrive_with_the_right_headers_and_utf8_names(
         assert "José" in html and "Müller-李" in html
         assert "{{" not in text + html and "None" not in text
     site_text = site.get_body(("plain",)).get_content()
-    # A US site reads the US number in the national format.
-    for expected in ("(312) 555-0142", "Español", "Evenings are best.", "NCT04012996"):
+    # A US site reads the US number in the national format; the site's email is in English, so the patient's
+    # language is named in English ("Prefers Spanish").
+    for expected in ("(312) 555-0142", "Spanish", "Evenings are best.", "NCT04012996"):
         assert expected in site_text
     assert request.facility_name in patient.get_body(("plain",)).get_content()
     assert "withdraw" in patient.get_body(("plain",)).get_content()

@@ -121,7 +121,7 @@ def test_cards_show_a_plain_summary_without_reading_the_full_record(
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert not [s for s in statements if re.search(r"\btrials\.raw\b", s)]
-    summary = re.search(r'<p class="trial-card__summary">([^<]+)</p>', html)
+    summary = re.search(r'<p class="trial-card__summary" lang="en">([^<]+)</p>', html)
     assert summary is not None
     start = " ".join(STUDIES["NCT06797245"]["descriptionModule"]["briefSummary"].split())[:40]
     assert html_lib.unescape(summary.group(1)).startswith(start)

@@ -9,6 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from portal.text import split_long_markdown
+from tests.conftest import REPO
 from tests.forms import find_csrf_token
 from tests.trials.test_pages import read, study
 
@@ -51,7 +52,8 @@ def test_the_notes_panel_comes_after_the_content_with_a_small_control_near_the_t
     assert notes > details and notes > faqs
     control = re.search(r'<li hidden data-notes-ui[^>]*><a class="[^"]*js-notes-count[^"]*" href="#my-notes">', html)
     assert control is not None and control.start() < html.find('id="overview"')
-    assert 'data-msg-notes-toc="My notes ({count})"' in html
+    # The control's words come from the scripts' catalogue in the page's language (static/js/notes.js).
+    assert '_("My notes (%(num)s)", { num: notes.length })' in (REPO / "static/js/notes.js").read_text(encoding="utf-8")
 
 
 def test_in_short_gives_condition_what_is_tested_who_can_join_and_status(client: FlaskClient) -> None:

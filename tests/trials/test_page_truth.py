@@ -193,7 +193,7 @@ def test_an_open_trial_without_a_recruiting_site_shows_its_central_contacts(page
 
 def test_contacts_officials_and_the_acronym(page_of) -> None:  # type: ignore[no-untyped-def]
     html = page_of(study("NCT04012996"))
-    assert '<span class="trial-header__acronym">(SMART)</span>' in html.split("</h1>", 1)[0]
+    assert '<span class="trial-header__acronym" lang="en">(SMART)</span>' in html.split("</h1>", 1)[0]
     team = section(html, "team")
     assert "People to contact about the study" in team and "People in charge of the study" in team
     assert '<a href="mailto:j.kuras@centinelspine.com">j.kuras@centinelspine.com</a>' in team
