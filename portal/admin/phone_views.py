@@ -92,7 +92,7 @@ def phone_outcome(public_id: str) -> Response | tuple[str, int]:
     flash(
         gettext(
             "Call recorded for %(name)s: %(outcome)s.",
-            name=f"{contact.first_name} {contact.last_name}",
+            name=" ".join((contact.first_name, contact.last_name)),
             outcome=PHONE_OUTCOME_LABELS[form.outcome.data],
         )
     )
