@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_skeleton
 from babel.dates import format_time as babel_format_time
 from babel.lists import format_list
 from flask_babel import format_date, format_time, get_locale, gettext, ngettext
@@ -59,24 +60,50 @@ def age_range(minimum: str | None, maximum: str | None, *, given: bool) -> str:
     return gettext("%(low)s to %(high)s", low=_age_words(low.value, low.unit), high=_age_words(high.value, high.unit))
 
 
-# Every date a page shows has this one form, in the page's locale ("23 January 2025" in English); a month alone is
-# "January 2025". static/js/notes-share.js shows dates the server wrote with it, never its own.
+# Every date a page shows has this one form: "23 January 2025" in English, and a month alone "January 2025"; in
+# other languages, the locale's own long form with the month in words ("23 de enero de 2025", "2025年1月23日").
+# static/js/notes-share.js shows dates the server wrote with it, never its own.
 DATE_PATTERN = "d MMMM y"
 MONTH_PATTERN = "MMMM y"
+
+
+def day_text(value: date) -> str:
+    locale = get_locale()
+    if locale is None or locale.language == "en":
+        return babel_format_date(value, DATE_PATTERN, locale=locale or "en")
+    return format_skeleton("yMMMMd", value, locale=locale)
+
+
+def month_text(value: date) -> str:
+    locale = get_locale()
+    if locale is None or locale.language == "en":
+        return babel_format_date(value, MONTH_PATTERN, locale=locale or "en")
+    return format_skeleton("yMMMM", value, locale=locale)
 
 
 def partial_date(value: str | date | None) -> str | None:
     """ "2025-10-15" -> "15 October 2025"; "2025-10" -> "October 2025"; a datetime -> its day (in UTC)."""
     if value is None:
         return None
+    if isinstance(value, datetime):
+        return format_date(value, DATE_PATTERN) if _english() else day_text(_utc_day(value))
     if isinstance(value, date):
-        return format_date(value, DATE_PATTERN)
+        return day_text(value)
     try:
         if len(value) == 7:
-            return format_date(date.fromisoformat(f"{value}-01"), MONTH_PATTERN)
-        return format_date(date.fromisoformat(value), DATE_PATTERN)
+            return month_text(date.fromisoformat(f"{value}-01"))
+        return day_text(date.fromisoformat(value))
     except ValueError:
         return None
+
+
+def _english() -> bool:
+    locale = get_locale()
+    return locale is None or locale.language == "en"
+
+
+def _utc_day(value: datetime) -> date:
+    return value.astimezone(UTC).date() if value.tzinfo else value.date()
 
 
 def date_and_time(value: datetime, *, seconds: bool = False, zone: tzinfo | None = None) -> str:
@@ -87,13 +114,12 @@ def date_and_time(value: datetime, *, seconds: bool = False, zone: tzinfo | None
     """
     pattern = "HH:mm:ss" if seconds else "HH:mm"
     if zone is None:
-        return gettext(
-            "%(date)s, %(time)s UTC", date=format_date(value, DATE_PATTERN), time=format_time(value, pattern)
-        )
+        day = format_date(value, DATE_PATTERN) if _english() else day_text(_utc_day(value))
+        return gettext("%(date)s, %(time)s UTC", date=day, time=format_time(value, pattern))
     local = value.astimezone(zone)
     return gettext(
         "%(date)s, %(time)s %(zone)s",
-        date=babel_format_date(local.date(), DATE_PATTERN, locale=get_locale()),
+        date=day_text(local.date()),
         time=babel_format_time(local.time(), pattern, locale=get_locale()),
         zone=zone_label(zone),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
@@ -13,6 +14,7 @@ from portal.search.links import blank_facets, search_links
 from portal.search.service import SearchHit, parse_search_args, search_trials
 from portal.trials import freshness
 from portal.trials.page import cached_trial_page
+from portal.trials.presenters import partial_date
 
 bp = Blueprint("trials", __name__)
 
@@ -73,3 +75,9 @@ def detail(nct_id: str) -> Response:
     # The page holds this visitor's form token: browsers may keep it, shared caches may not.
     response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+@bp.app_template_filter("day")
+def day_filter(value: date | str | None) -> str:
+    """A date in the one form every page uses, in the reader's language ("23 January 2025", "23 de enero de 2025")."""
+    return partial_date(value) or ""

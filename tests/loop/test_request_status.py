@@ -50,7 +50,7 @@ def test_the_status_page_says_where_the_request_is(app: Flask, client: FlaskClie
     html = response.get_data(as_text=True)
     assert '<meta name="robots" content="noindex, nofollow">' in html
     assert TRIAL in html and "Flagstaff Bone and Joint" in html and "Flagstaff, United States" in html
-    assert "November 23, 2026" in html
+    assert "23 November 2026" in html
     assert "We sent your request to the study team at Flagstaff Bone and Joint." in html
     assert re.search(r'aria-current="step"[^>]*>Received', html)
     assert "Withdraw my request" in html
