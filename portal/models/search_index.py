@@ -14,9 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, column, func, literal_column, table, text
+from sqlalchemy import BindParameter, ColumnElement, bindparam, column, func, literal_column, table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.types import Text
 
 from portal.models.trial import SEARCH_FACT_COLUMNS, SearchFacts, Trial, phase_mask
 
@@ -29,6 +30,8 @@ VECTOR_COLUMN = "search_vector"
 RANK_VECTOR_COLUMN = "rank_vector"
 RANKED_FIELDS = ("conditions", "titles", "others")
 VECTOR_INDEX = "ix_search_facts_search_vector"
+# Bound parameter names of the indexed text in `index_trials`, apart from the facts' column names.
+DOC_PREFIX = "doc_"
 # FTS5 column order; bm25 weights in the same order: conditions and titles outrank the description.
 FTS_COLUMNS = ("conditions", "titles", "others", "summary", "description")
 BM25_WEIGHTS = (10.0, 8.0, 4.0, 2.0, 1.0)
@@ -37,6 +40,8 @@ BM25_WEIGHTS = (10.0, 8.0, 4.0, 2.0, 1.0)
 # query matches thousands.
 PG_WEIGHTS = {"conditions": "A", "titles": "A", "others": "B", "summary": "C", "description": "D"}
 PG_RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
+
+_TEXT = Text()
 
 # search_facts with the vector column the ORM does not know, for writing it.
 _pg_facts = table(
@@ -82,7 +87,9 @@ def _facts_of(trial: Trial) -> dict[str, Any]:
     return {**{name: getattr(trial, name) for name in SEARCH_FACT_COLUMNS}, "phase_mask": phase_mask(trial.phases)}
 
 
-def _pg_vector(fields: dict[str, str], names: tuple[str, ...] = FTS_COLUMNS) -> ColumnElement[Any]:
+def _pg_vector(
+    fields: dict[str, str] | dict[str, BindParameter[str]], names: tuple[str, ...] = FTS_COLUMNS
+) -> ColumnElement[Any]:
     vector: ColumnElement[Any] | None = None
     for name in names:
         part = func.setweight(func.to_tsvector("english", fields[name]), literal_column(f"'{PG_WEIGHTS[name]}'"))
@@ -111,6 +118,58 @@ def index_trial(session: Session, trial: Trial, document: SearchDocument) -> Non
         text(f"INSERT INTO {FTS_TABLE} (rowid, {names}) VALUES (:id, {values_sql})"),  # noqa: S608
         {**fields, "id": trial.id},
     )
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One trial for `index_trials`: its id, its search facts, and what its indexed text is made of."""
+
+    trial_id: int
+    facts: dict[str, Any]  # SEARCH_FACT_COLUMNS and phase_mask
+    columns: dict[str, Any]  # TrialData.columns
+    conditions: list[str]
+
+
+def index_trials(session: Session, entries: list[IndexEntry]) -> None:
+    """`index_trial` for many trials at once: one executemany for the facts (with the vectors on PostgreSQL) and,
+    on SQLite, one delete and one executemany for the FTS5 rows. The same text as `index_trial` writes."""
+    if not entries:
+        return
+    rows = [
+        {"trial_id": entry.trial_id, **entry.facts, **_prefixed(document_for(entry.columns, entry.conditions))}
+        for entry in entries
+    ]
+    names = [name for name in rows[0] if not name.startswith(DOC_PREFIX)]
+    if _dialect(session) == "postgresql":
+        table_columns = _pg_facts.c
+        fields = {name: bindparam(DOC_PREFIX + name, type_=_TEXT) for name in FTS_COLUMNS}
+        values: dict[str, Any] = {name: bindparam(name, type_=table_columns[name].type) for name in names}
+        values[VECTOR_COLUMN] = _pg_vector(fields)
+        values[RANK_VECTOR_COLUMN] = _pg_vector(fields, RANKED_FIELDS)
+        insert = postgresql.insert(_pg_facts).values(values)
+        update_set = {name: insert.excluded[name] for name in values if name != "trial_id"}
+        session.execute(insert.on_conflict_do_update(index_elements=["trial_id"], set_=update_set), rows)
+        return
+    facts_table = SearchFacts.__table__
+    insert = sqlite.insert(facts_table).values(
+        {name: bindparam(name, type_=facts_table.c[name].type) for name in names}
+    )
+    update_set = {name: insert.excluded[name] for name in names if name != "trial_id"}
+    session.execute(insert.on_conflict_do_update(index_elements=["trial_id"], set_=update_set), rows)
+    ids = [entry.trial_id for entry in entries]
+    for start in range(0, len(ids), 500):
+        marks = ", ".join(str(int(trial_id)) for trial_id in ids[start : start + 500])
+        session.execute(text(f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({marks})"))  # noqa: S608
+    columns_sql = ", ".join(FTS_COLUMNS)
+    values_sql = ", ".join(f":{DOC_PREFIX}{name}" for name in FTS_COLUMNS)
+    session.execute(
+        text(f"INSERT INTO {FTS_TABLE} (rowid, {columns_sql}) VALUES (:trial_id, {values_sql})"),  # noqa: S608
+        [{"trial_id": row["trial_id"], **{DOC_PREFIX + n: row[DOC_PREFIX + n] for n in FTS_COLUMNS}} for row in rows],
+    )
+
+
+def _prefixed(document: SearchDocument) -> dict[str, str]:
+    return {DOC_PREFIX + name: value for name, value in document.fields().items()}
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
