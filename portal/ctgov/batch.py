@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from portal.ctgov.record import TrialData
 from portal.models import Site, SiteRecipientOverride, Trial, TrialCondition, TrialTerm
 from portal.models.base import utcnow
+from portal.models.bulk import insert_rows
 from portal.models.search_index import IndexEntry, index_trials
 from portal.models.trial import SEARCH_FACT_COLUMNS, phase_mask
 from portal.vocabulary import OPEN_STATUSES, RECRUITING
@@ -33,8 +34,10 @@ log = logging.getLogger(__name__)
 # Ids per IN (...) list: well under SQLite's and PostgreSQL's limits on bound parameters.
 IN_CHUNK = 500
 
-TRIALS = Trial.__table__
-SITES = Site.__table__
+TRIALS: Table = Trial.__table__  # type: ignore[assignment]
+SITES: Table = Site.__table__  # type: ignore[assignment]
+# PostgreSQL's sequence behind trials.id (a SERIAL column).
+TRIAL_ID_SEQUENCE = "trials_id_seq"
 
 
 @dataclass(frozen=True)
@@ -110,8 +113,19 @@ def write_trials(
             }
             for data in new
         ]
-        result = session.execute(insert(TRIALS).returning(TRIALS.c.id, TRIALS.c.nct_id), rows)
-        ids.update((nct_id, trial_id) for trial_id, nct_id in result.tuples())
+        if session.get_bind().dialect.name == "postgresql":
+            # The ids first, so the rows can go in by COPY (which returns nothing).
+            numbers = session.scalars(
+                text("SELECT nextval(:sequence) FROM generate_series(1, :n)"),
+                {"sequence": TRIAL_ID_SEQUENCE, "n": len(rows)},
+            )
+            for row, trial_id in zip(rows, numbers, strict=True):
+                row["id"] = trial_id
+                ids[row["nct_id"]] = trial_id
+            insert_rows(session, TRIALS, rows)
+        else:
+            result = session.execute(insert(TRIALS).returning(TRIALS.c.id, TRIALS.c.nct_id), rows)
+            ids.update((nct_id, trial_id) for trial_id, nct_id in result.tuples())
     if changed:
         rows = [
             {
@@ -161,8 +175,7 @@ def _replace_conditions(
         for data, _ in plans
         for i, name in enumerate(data.conditions)
     ]
-    if rows:
-        session.execute(insert(TrialCondition.__table__), rows)
+    insert_rows(session, TrialCondition.__table__, rows)
 
 
 def _replace_terms(
@@ -174,8 +187,7 @@ def _replace_terms(
         for data, _ in plans
         for phrase, origin in data.terms.items()
     ]
-    if rows:
-        session.execute(insert(TrialTerm.__table__), rows)
+    insert_rows(session, TrialTerm.__table__, rows)
 
 
 def _place(facility: str | None, city: str | None) -> tuple[str, str]:
@@ -213,8 +225,7 @@ def _write_sites(
     moved = _overrides_of(session, gone)
     for part in chunks(gone):
         session.execute(delete(Site).where(Site.id.in_(part)))
-    if new_rows:
-        session.execute(insert(SITES), new_rows)
+    insert_rows(session, SITES, new_rows)
     if updates:
         session.execute(update(SITES).where(SITES.c.id == bindparam("site_pk")), updates)
     for trial_id, places in moved.items():

@@ -14,11 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, column, func, literal_column, table, text
+from sqlalchemy import ColumnElement, column, func, literal_column, select, table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.types import Text
+from sqlalchemy.types import Integer, Text
 
+from portal.models.bulk import insert_rows
 from portal.models.trial import SEARCH_FACT_COLUMNS, SearchFacts, Trial, phase_mask
 
 FTS_TABLE = "trial_search"
@@ -32,6 +33,8 @@ RANKED_FIELDS = ("conditions", "titles", "others")
 VECTOR_INDEX = "ix_search_facts_search_vector"
 # Bound parameter names of the indexed text in `index_trials`, apart from the facts' column names.
 DOC_PREFIX = "doc_"
+# PostgreSQL: the temporary table `index_trials` copies a batch into (one per connection, emptied at commit).
+STAGING_TABLE = "import_search_facts"
 # FTS5 column order; bm25 weights in the same order: conditions and titles outrank the description.
 FTS_COLUMNS = ("conditions", "titles", "others", "summary", "description")
 BM25_WEIGHTS = (10.0, 8.0, 4.0, 2.0, 1.0)
@@ -42,6 +45,9 @@ PG_WEIGHTS = {"conditions": "A", "titles": "A", "others": "B", "summary": "C", "
 PG_RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
 
 _TEXT = Text()
+
+# The FTS5 table, for writing it in bulk.
+_fts = table(FTS_TABLE, column("rowid", Integer()), *(column(name, _TEXT) for name in FTS_COLUMNS))
 
 # search_facts with the vector column the ORM does not know, for writing it.
 _pg_facts = table(
@@ -88,7 +94,7 @@ def _facts_of(trial: Trial) -> dict[str, Any]:
 
 
 def _pg_vector(
-    fields: dict[str, str] | dict[str, BindParameter[str]], names: tuple[str, ...] = FTS_COLUMNS
+    fields: dict[str, str] | dict[str, ColumnElement[str]], names: tuple[str, ...] = FTS_COLUMNS
 ) -> ColumnElement[Any]:
     vector: ColumnElement[Any] | None = None
     for name in names:
@@ -141,31 +147,47 @@ def index_trials(session: Session, entries: list[IndexEntry]) -> None:
     ]
     names = [name for name in rows[0] if not name.startswith(DOC_PREFIX)]
     if _dialect(session) == "postgresql":
-        table_columns = _pg_facts.c
-        fields = {name: bindparam(DOC_PREFIX + name, type_=_TEXT) for name in FTS_COLUMNS}
-        values: dict[str, Any] = {name: bindparam(name, type_=table_columns[name].type) for name in names}
-        values[VECTOR_COLUMN] = _pg_vector(fields)
-        values[RANK_VECTOR_COLUMN] = _pg_vector(fields, RANKED_FIELDS)
-        insert = postgresql.insert(_pg_facts).values(values)
-        update_set = {name: insert.excluded[name] for name in values if name != "trial_id"}
-        session.execute(insert.on_conflict_do_update(index_elements=["trial_id"], set_=update_set), rows)
+        _index_by_staging(session, rows, names)
         return
-    facts_table = SearchFacts.__table__
-    insert = sqlite.insert(facts_table).values(
-        {name: bindparam(name, type_=facts_table.c[name].type) for name in names}
-    )
-    update_set = {name: insert.excluded[name] for name in names if name != "trial_id"}
-    session.execute(insert.on_conflict_do_update(index_elements=["trial_id"], set_=update_set), rows)
+    # SQLite: the facts and FTS5 rows of these trials, deleted and written again (no statement built per row).
     ids = [entry.trial_id for entry in entries]
     for start in range(0, len(ids), 500):
         marks = ", ".join(str(int(trial_id)) for trial_id in ids[start : start + 500])
+        session.execute(text(f"DELETE FROM {FACTS_TABLE} WHERE trial_id IN ({marks})"))  # noqa: S608
         session.execute(text(f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({marks})"))  # noqa: S608
-    columns_sql = ", ".join(FTS_COLUMNS)
-    values_sql = ", ".join(f":{DOC_PREFIX}{name}" for name in FTS_COLUMNS)
-    session.execute(
-        text(f"INSERT INTO {FTS_TABLE} (rowid, {columns_sql}) VALUES (:trial_id, {values_sql})"),  # noqa: S608
-        [{"trial_id": row["trial_id"], **{DOC_PREFIX + n: row[DOC_PREFIX + n] for n in FTS_COLUMNS}} for row in rows],
+    insert_rows(session, SearchFacts.__table__, [{name: row[name] for name in names} for row in rows])
+    insert_rows(
+        session,
+        _fts,
+        [{"rowid": row["trial_id"], **{name: row[DOC_PREFIX + name] for name in FTS_COLUMNS}} for row in rows],
     )
+
+
+def _index_by_staging(session: Session, rows: list[dict[str, Any]], names: list[str]) -> None:
+    """PostgreSQL: COPY the facts and texts into a temporary table, then one INSERT ... SELECT makes the vectors
+    and writes (or rewrites) every trial's facts row: one row version each, as `index_trial` writes."""
+    docs = ", ".join(f"{DOC_PREFIX}{name} text" for name in FTS_COLUMNS)
+    session.execute(
+        text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING_TABLE} (LIKE {FACTS_TABLE}, {docs}) ON COMMIT DELETE ROWS")
+    )
+    staging = table(
+        STAGING_TABLE,
+        *(column(c.name, c.type) for c in SearchFacts.__table__.columns),
+        *(column(DOC_PREFIX + name, _TEXT) for name in FTS_COLUMNS),
+    )
+    insert_rows(session, staging, rows)
+    fields = {name: staging.c[DOC_PREFIX + name] for name in FTS_COLUMNS}
+    source = select(
+        *(staging.c[name] for name in names),
+        _pg_vector(fields).label(VECTOR_COLUMN),
+        _pg_vector(fields, RANKED_FIELDS).label(RANK_VECTOR_COLUMN),
+    )
+    insert = postgresql.insert(_pg_facts).from_select([*names, VECTOR_COLUMN, RANK_VECTOR_COLUMN], source)
+    update_set = {
+        name: insert.excluded[name] for name in [*names, VECTOR_COLUMN, RANK_VECTOR_COLUMN] if name != "trial_id"
+    }
+    session.execute(insert.on_conflict_do_update(index_elements=["trial_id"], set_=update_set))
+    session.execute(text(f"DELETE FROM {STAGING_TABLE}"))  # noqa: S608
 
 
 def _prefixed(document: SearchDocument) -> dict[str, str]:
