@@ -57,6 +57,10 @@ def is_url_token(text: str) -> bool:
     return URL_TOKEN.fullmatch(text) is not None
 
 
+# An execution option: the statement's values were checked already (portal.models.bulk checks its text columns).
+PARAMETERS_CHECKED = "portal_parameters_checked"
+
+
 class UnstorableInput(ValueError):
     """A value bound for the database holds NUL or half a surrogate pair: the request is refused, nothing stored."""
 
@@ -70,10 +74,12 @@ def check_storable(parameters: Any) -> None:
     batches = parameters if isinstance(parameters, list) else [parameters]
     # One join of every string and two scans of it: an import's executemany binds hundreds of thousands of values.
     joined = "".join(
-        value
-        for batch in batches
-        for value in ((batch.values() if isinstance(batch, dict) else batch) or ())
-        if isinstance(value, str)
+        [
+            value
+            for batch in batches
+            for value in ((batch.values() if isinstance(batch, dict) else batch) or ())
+            if isinstance(value, str)
+        ]
     )
     if not joined.isascii() and not _encodable(joined):
         raise UnstorableInput("half of a surrogate pair")
