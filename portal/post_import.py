@@ -49,7 +49,8 @@ def refresh_and_match(session: Session) -> tuple[EmbedSummary | None, RunSummary
     (emails dispatched after its commits). Commits, as each step does."""
     vectors = embed_changed_trials(session)
     refresh_planner_statistics(session)
-    refresh_glossary_matches(session)
+    if current_app.config["GLOSSARY_AFTER_IMPORT"]:
+        refresh_glossary_matches(session)
     return vectors, run_alerts(session)
 
 

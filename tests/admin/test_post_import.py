@@ -14,7 +14,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import OutboxEmail, Trial
+from portal.models import OutboxEmail, Trial, TrialGlossaryMatch
 from tests.alerts.helpers import CHICAGO, study, subscribe
 from tests.conftest import SmtpServer, free_port
 from tests.ctgov.test_import import planner_rows
@@ -170,3 +170,20 @@ def test_with_redis_down_the_upload_does_it_in_the_request(
     assert NEW in alert_subjects(app)[0]
     warnings = [r for r in caplog.records if r.name == "portal.post_import"]
     assert len(warnings) == 1 and "running it in this request" in warnings[0].getMessage()
+
+
+def test_with_the_glossary_step_off_an_import_stores_no_matches_and_alerts_still_go(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full registry load leaves the glossary (about 15 ms a trial) to `flask trials match-glossary`."""
+    visitor = before_the_import(app, runner, tmp_path)
+    with app.app_context():
+        stored = db.session.scalar(select(func.count()).select_from(TrialGlossaryMatch))
+    monkeypatch.setitem(app.config, "GLOSSARY_AFTER_IMPORT", False)
+    result = runner.invoke(args=["trials", "import", str(the_import(tmp_path))])
+    assert result.exit_code == 0, result.output
+    assert "Alerts: 1 new alerts, 1 alert emails, 0 weekly digests." in result.output
+    assert_pages_and_statistics_are_fresh(app, visitor)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(TrialGlossaryMatch)) == stored
+    assert "2 trials matched" in runner.invoke(args=["trials", "match-glossary"]).output
