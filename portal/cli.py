@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from portal.contact.services import ContactError, set_site_recipients
@@ -34,10 +35,11 @@ def import_command(paths: tuple[Path, ...], quiet: bool) -> None:
     files = expand_paths(paths)
     if not files:
         raise click.ClickException("no .json, .json.gz or .zip files found in the given paths")
+    workers = current_app.config["IMPORT_WORKERS"]  # import_records commits as it goes
     if not quiet and sys.stderr.isatty():
         # A terminal gets a bar with the rate and the time left; a log gets a line every PROGRESS_EVERY records.
         progress = ImportProgress(files, sys.stderr)
-        summary = import_records(db.session, progress.sources(), on_progress=progress.advance)  # commits as it goes
+        summary = import_records(db.session, progress.sources(), on_progress=progress.advance, workers=workers)
         progress.finish()
     else:
         processed = 0
@@ -48,7 +50,7 @@ def import_command(paths: tuple[Path, ...], quiet: bool) -> None:
             if not quiet and processed // PROGRESS_EVERY > before // PROGRESS_EVERY:
                 click.echo(f"… {processed} records processed", err=True)
 
-        summary = import_records(db.session, read_sources(files), on_progress=report)  # commits as it goes
+        summary = import_records(db.session, read_sources(files), on_progress=report, workers=workers)
     for line in summary.errors:
         click.echo(f"error: {line}", err=True)
     if summary.created == 0 and summary.updated == 0 and summary.failed == 0:

@@ -186,3 +186,29 @@ def test_the_command_line_import_reports_progress_to_a_log(app: Flask, tmp_path:
     assert result.exit_code == 0, result.output
     assert "1 created, 0 updated, 2 unchanged, 0 failed" in result.output
     assert "\r" not in result.stderr  # not a terminal: no bar drawn over itself
+
+
+def test_with_a_reading_process_the_import_writes_the_same_and_reports_the_same(
+    app_ctx: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The records read in another process, batches ahead: the same rows, counts and refusals as in one."""
+    monkeypatch.setattr(importer, "BATCH_SIZE", 3)
+    records: list[Any] = [study(nct_id) for nct_id in SOME]
+    records.insert(2, {"protocolSection": {}})
+    records.append(dated("NCT04600544", "2031-01-01", "Updated in the same import"))
+    records.append(study("NCT04012996"))  # the very same record again
+    path = write(tmp_path / "f.json", records)
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+
+    summary = import_records(db.session, read_sources([path, bad]))
+    expected = snapshot()
+    db.session.execute(text("DELETE FROM trials"))
+    db.session.commit()
+    progress: list[int] = []
+    parallel = import_records(db.session, read_sources([path, bad]), progress.append, workers=1)
+
+    assert parallel.line() == summary.line() == f"{len(SOME)} created, 1 updated, 1 unchanged, 2 failed"
+    assert parallel.errors == summary.errors
+    assert snapshot() == expected
+    assert sum(progress) == len(records) + 1
