@@ -124,8 +124,10 @@ def write_trials(
                 ids[row["nct_id"]] = trial_id
             insert_rows(session, TRIALS, rows)
         else:
-            result = session.execute(insert(TRIALS).returning(TRIALS.c.id, TRIALS.c.nct_id), rows)
-            ids.update((nct_id, trial_id) for trial_id, nct_id in result.tuples())
+            insert_rows(session, TRIALS, rows)
+            for part in chunks([data.nct_id for data in new]):
+                query = select(Trial.nct_id, Trial.id).where(Trial.nct_id.in_(part))
+                ids.update(session.execute(query).tuples().all())
     if changed:
         rows = [
             {
