@@ -87,7 +87,6 @@ def run(args: argparse.Namespace) -> int:
 
     import portal.post_import as after
     from portal import create_app
-    from portal.extensions import db
 
     stamp = datetime.now(UTC).strftime("%H%M%S")
     studies = changed_studies(args.data, args.changed, args.new, stamp)
@@ -116,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         with app.app_context():
             upgrade()
             started = time.perf_counter()
-            outcome = sync_trials(db.session, full=True, on_page=lambda *_: pages.append(time.perf_counter() - started))
+            outcome = sync_trials(full=True, on_page=lambda *_: pages.append(time.perf_counter() - started))
             total = time.perf_counter() - started
     if outcome.error:
         print(f"error: the sync stopped: {outcome.error}", file=sys.stderr)

@@ -60,6 +60,8 @@ def import_command(paths: tuple[Path, ...], quiet: bool) -> None:
     after = post_import(db.session, summary)
     if after.vectors is not None:
         click.echo(after.vectors.line())
+    if after.enriching:
+        click.echo("A mail worker is working out the meaning vectors and glossary words of the changed trials.")
     if after.alerts is not None:
         click.echo(f"Alerts: {after.alerts.line()}.")
     if summary.failed:
