@@ -101,7 +101,7 @@ def post_import(session: Session, summary: ImportSummary, *, on_worker: bool = F
             log.warning("could not queue the post-import job (%s); running it in this request", type(exc).__name__)
         else:
             return PostImport(queued=True)
-    if app.config["OUTBOX_DELIVERY"] == "rq":
+    elif app.config["OUTBOX_DELIVERY"] == "rq":
         # Searchable and alerted here and now; the vectors and glossary words follow on a mail worker.
         try:
             mail_queue(app).enqueue(enrich_job, job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=600, failure_ttl=86400)
