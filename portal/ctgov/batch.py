@@ -36,6 +36,8 @@ IN_CHUNK = 500
 
 TRIALS: Table = Trial.__table__  # type: ignore[assignment]
 SITES: Table = Site.__table__  # type: ignore[assignment]
+# What a site row holds from the record, besides its key.
+SITE_FIELDS = ("position", "facility", "city", "state", "zip", "country", "status", "latitude", "longitude", "contacts")
 # PostgreSQL's sequence behind trials.id (a SERIAL column).
 TRIAL_ID_SEQUENCE = "trials_id_seq"
 
@@ -163,33 +165,54 @@ def _index_entry(data: TrialData, trial_id: int, hidden: bool) -> IndexEntry:
     return IndexEntry(trial_id=trial_id, facts=facts, columns=data.columns, conditions=data.conditions)
 
 
-def _delete_where_trial(session: Session, model: type[TrialCondition] | type[TrialTerm], trial_ids: list[int]) -> None:
-    for part in chunks(trial_ids):
+def _replace_children(
+    session: Session,
+    model: type[TrialCondition] | type[TrialTerm],
+    fields: tuple[str, ...],
+    incoming: dict[int, list[dict[str, Any]]],
+    changed: list[int],
+) -> None:
+    """Rewrite the rows of `model` of each trial whose rows differ from the incoming ones (compared on `fields`);
+    a changed trial with the same conditions or terms as before keeps its rows untouched."""
+    stored: dict[int, set[tuple[Any, ...]]] = defaultdict(set)
+    columns = [model.trial_id, *(getattr(model, name) for name in fields)]
+    for part in chunks(changed):
+        for trial_id, *values in session.execute(select(*columns).where(model.trial_id.in_(part))):
+            stored[trial_id].add(tuple(values))
+    same = {
+        trial_id
+        for trial_id in changed
+        if stored.get(trial_id, set()) == {tuple(row[name] for name in fields) for row in incoming.get(trial_id, [])}
+    }
+    for part in chunks([trial_id for trial_id in changed if trial_id not in same]):
         session.execute(delete(model).where(model.trial_id.in_(part)))
+    rows = [row for trial_id, trial_rows in incoming.items() if trial_id not in same for row in trial_rows]
+    insert_rows(session, model.__table__, rows)
 
 
 def _replace_conditions(
     session: Session, ids: dict[str, int], plans: Sequence[tuple[TrialData, StoredTrial | None]], changed: list[int]
 ) -> None:
-    _delete_where_trial(session, TrialCondition, changed)
-    rows = [
-        {"trial_id": ids[data.nct_id], "position": i, "name": name, "name_lower": name.casefold()}
+    incoming = {
+        ids[data.nct_id]: [
+            {"trial_id": ids[data.nct_id], "position": i, "name": name, "name_lower": name.casefold()}
+            for i, name in enumerate(data.conditions)
+        ]
         for data, _ in plans
-        for i, name in enumerate(data.conditions)
-    ]
-    insert_rows(session, TrialCondition.__table__, rows)
+    }
+    _replace_children(session, TrialCondition, ("position", "name"), incoming, changed)
 
 
 def _replace_terms(
     session: Session, ids: dict[str, int], plans: Sequence[tuple[TrialData, StoredTrial | None]], changed: list[int]
 ) -> None:
-    _delete_where_trial(session, TrialTerm, changed)
-    rows = [
-        {"trial_id": ids[data.nct_id], "phrase": phrase, "origin": origin}
+    incoming = {
+        ids[data.nct_id]: [
+            {"trial_id": ids[data.nct_id], "phrase": phrase, "origin": origin} for phrase, origin in data.terms.items()
+        ]
         for data, _ in plans
-        for phrase, origin in data.terms.items()
-    ]
-    insert_rows(session, TrialTerm.__table__, rows)
+    }
+    _replace_children(session, TrialTerm, ("phrase", "origin"), incoming, changed)
 
 
 def _place(facility: str | None, city: str | None) -> tuple[str, str]:
@@ -199,13 +222,14 @@ def _place(facility: str | None, city: str | None) -> tuple[str, str]:
 def _write_sites(
     session: Session, ids: dict[str, int], plans: Sequence[tuple[TrialData, StoredTrial | None]], now: datetime
 ) -> None:
-    """Keep site rows (and their ids) stable across re-imports: update by key, add new, drop gone."""
+    """Keep site rows (and their ids) stable across re-imports: update by key the ones that changed (a new version
+    of a trial mostly leaves its sites as they were), add new, drop gone."""
     changed_ids = [stored.id for _, stored in plans if stored is not None]
-    existing: dict[int, dict[str, int]] = defaultdict(dict)
+    existing: dict[int, dict[str, tuple[int, tuple[Any, ...]]]] = defaultdict(dict)
+    columns = [Site.trial_id, Site.site_key, Site.id, *(getattr(Site, name) for name in SITE_FIELDS)]
     for part in chunks(changed_ids):
-        query = select(Site.trial_id, Site.site_key, Site.id).where(Site.trial_id.in_(part))
-        for trial_id, key, site_id in session.execute(query).tuples():
-            existing[trial_id][key] = site_id
+        for trial_id, key, site_id, *values in session.execute(select(*columns).where(Site.trial_id.in_(part))):
+            existing[trial_id][key] = (site_id, tuple(values))
     new_rows: list[dict[str, Any]] = []
     new_keys: dict[int, list[str]] = defaultdict(list)
     updates: list[dict[str, Any]] = []
@@ -214,16 +238,16 @@ def _write_sites(
         trial_id = ids[data.nct_id]
         known = existing.get(trial_id, {})
         incoming = {site.site_key for site in data.sites}
-        gone.extend(site_id for key, site_id in known.items() if key not in incoming)
+        gone.extend(site_id for key, (site_id, _) in known.items() if key not in incoming)
         for site in data.sites:
             row = site.as_row()
-            site_id = known.get(site.site_key)
-            if site_id is None:
+            stored_site = known.get(site.site_key)
+            if stored_site is None:
                 new_rows.append({**row, "trial_id": trial_id, "created_at": now, "updated_at": now})
                 new_keys[trial_id].append(site.site_key)
-            else:
+            elif tuple(row[name] for name in SITE_FIELDS) != stored_site[1]:
                 row.pop("site_key")
-                updates.append({**row, "updated_at": now, "site_pk": site_id})
+                updates.append({**row, "updated_at": now, "site_pk": stored_site[0]})
     moved = _overrides_of(session, gone)
     for part in chunks(gone):
         session.execute(delete(Site).where(Site.id.in_(part)))
