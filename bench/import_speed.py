@@ -46,7 +46,7 @@ from benchlib import (
 )
 
 SYNTHETIC_TARGET_RPS = 1000.0  # records/s for (b), on SQLite and PostgreSQL (issue 19)
-WORKERS = 1  # --workers
+WORKERS = 0  # --workers
 SUMMARY_RE = re.compile(r"(\d+) created, (\d+) updated, (\d+) unchanged, (\d+) failed")
 # "<file>: record N (NCT…): message", "<file>: record N: message" or "<file> (NCT…): message"
 ERROR_RE = re.compile(r"^(?:.*?: record \d+|.*?\.json(?:\.gz)?)(?: \(NCT\d{8}\))?: (?P<message>.*)$")
@@ -248,8 +248,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--workers",
         type=int,
-        default=1,
-        help="processes reading records ahead of the writes (IMPORT_WORKERS; default 1, as the command line)",
+        default=0,
+        help="processes reading records ahead of the writes (IMPORT_WORKERS; default 0, as the command line)",
     )
     args = parser.parse_args(argv)
     if args.count < 1 or args.files < 1:

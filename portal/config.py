@@ -150,8 +150,9 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "EMBEDDING_THREADS": _int("EMBEDDING_THREADS", 1),
         "SEMANTIC_SEARCH": _bool(os.environ.get("SEMANTIC_SEARCH"), default=True),
         "EMBED_AFTER_IMPORT": _bool(os.environ.get("EMBED_AFTER_IMPORT"), default=True),
-        # Processes that read records ahead of the writes in `flask trials import` (0: none, all in one process).
-        "IMPORT_WORKERS": _int("IMPORT_WORKERS", 1),
+        # Processes that read records ahead of the writes in `flask trials import` (0: none, all in one process; on
+        # 2 CPUs the one process was the faster, see bench/README.md).
+        "IMPORT_WORKERS": _int("IMPORT_WORKERS", 0),
         # Whether an import works out the glossary words of its new and changed trials (about 15 ms a trial); off,
         # pages match as they render until `flask trials match-glossary` stores them.
         "GLOSSARY_AFTER_IMPORT": _bool(os.environ.get("GLOSSARY_AFTER_IMPORT"), default=True),

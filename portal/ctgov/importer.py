@@ -235,7 +235,7 @@ def import_records(
             _import_batch(session, batch, None, summary, on_progress)
         session.commit()
         return summary
-    # The next batches are read in other processes while this one writes: reading is half the work.
+    # The next batches are read in other processes while this one writes.
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
     try:
         ahead: deque[tuple[list[SourceRecord], Future[list[Prepared]]]] = deque()
