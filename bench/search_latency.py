@@ -237,7 +237,7 @@ def report(steps: list[Step], target: float) -> None:
     headers = ["trials", "group", "queries", "requests", "median ms", "p95 ms", "max ms"]
     headers += ["results (median)", "0 results", "no total", "target p95"]
     print_table(rows, headers, left_columns=2)
-    print(f"* the p95 targets are for {TARGET_SIZE:,} trials; at smaller sizes shown for comparison")
+    print(f"* the p95 targets are for {TARGET_SIZE:,} trials and more; at smaller sizes shown for comparison")
     growth = [f"{GROUPS[g]}: " + " -> ".join(fmt(group_p95(step.results, g)) for step in steps) for g in GROUPS]
     print("\np95 ms by size: " + "; ".join(growth))
     print("\nper query (results / median ms at each size; '?' = no total found on the page)")
