@@ -6,10 +6,12 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from portal.contact.services import ContactError, set_site_recipients
 from portal.ctgov.importer import import_records
+from portal.ctgov.progress import ImportProgress
 from portal.ctgov.sources import expand_paths, read_sources
 from portal.database import unit_of_work
 from portal.embeddings.runtime import get_embedder, refresh_index
@@ -35,15 +37,22 @@ def import_command(paths: tuple[Path, ...], quiet: bool) -> None:
     files = expand_paths(paths)
     if not files:
         raise click.ClickException("no .json, .json.gz or .zip files found in the given paths")
-    processed = 0
+    workers = current_app.config["IMPORT_WORKERS"]  # import_records commits as it goes
+    if not quiet and sys.stderr.isatty():
+        # A terminal gets a bar with the rate and the time left; a log gets a line every PROGRESS_EVERY records.
+        progress = ImportProgress(files, sys.stderr)
+        summary = import_records(db.session, progress.sources(), on_progress=progress.advance, workers=workers)
+        progress.finish()
+    else:
+        processed = 0
 
-    def report(count: int) -> None:
-        nonlocal processed
-        processed += count
-        if not quiet and processed % PROGRESS_EVERY == 0:
-            click.echo(f"… {processed} records processed", err=True)
+        def report(count: int) -> None:
+            nonlocal processed
+            before, processed = processed, processed + count
+            if not quiet and processed // PROGRESS_EVERY > before // PROGRESS_EVERY:
+                click.echo(f"… {processed} records processed", err=True)
 
-    summary = import_records(db.session, read_sources(files), on_progress=report)  # commits as it goes
+        summary = import_records(db.session, read_sources(files), on_progress=report, workers=workers)
     for line in summary.errors:
         click.echo(f"error: {line}", err=True)
     if summary.created == 0 and summary.updated == 0 and summary.failed == 0:
@@ -53,6 +62,8 @@ def import_command(paths: tuple[Path, ...], quiet: bool) -> None:
     after = post_import(db.session, summary)
     if after.vectors is not None:
         click.echo(after.vectors.line())
+    if after.enriching:
+        click.echo("A mail worker is working out the meaning vectors and glossary words of the changed trials.")
     if after.alerts is not None:
         click.echo(f"Alerts: {after.alerts.line()}.")
     if summary.failed:

@@ -189,6 +189,12 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "CTGOV_SYNC_SECONDS": _int("CTGOV_SYNC_SECONDS", 0),
         # A run whose process stopped sending signs of life this long ago (on another host) may be taken over.
         "CTGOV_SYNC_LEASE_SECONDS": _int("CTGOV_SYNC_LEASE_SECONDS", 1800),
+        # Processes that read records ahead of the writes in `flask trials import` (0: none, all in one process; on
+        # 2 CPUs the one process was the faster, see bench/README.md).
+        "IMPORT_WORKERS": _int("IMPORT_WORKERS", 0),
+        # Whether an import works out the glossary words of its new and changed trials (about 15 ms a trial); off,
+        # pages match as they render until `flask trials match-glossary` stores them.
+        "GLOSSARY_AFTER_IMPORT": _bool(os.environ.get("GLOSSARY_AFTER_IMPORT"), default=True),
     }
 
 

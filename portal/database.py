@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
 from portal.extensions import db
-from portal.validation import check_storable
+from portal.validation import PARAMETERS_CHECKED, check_storable
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +166,8 @@ def refresh_planner_statistics(session: Session | scoped_session[Session]) -> No
 
 
 def _check_parameters(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+    if context is not None and context.execution_options.get(PARAMETERS_CHECKED):
+        return
     check_storable(parameters)
 
 

@@ -190,6 +190,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             # Embedding costs about 0.1 s a trial: only the tests of matching by meaning turn it on
             # (tests/embeddings, with the vectors of each text computed once per session).
             "EMBED_AFTER_IMPORT": False,
+            # A reading process costs about a second to start: tests/ctgov/test_import_batches.py starts one.
+            "IMPORT_WORKERS": 0,
         }
     )
     if url.startswith("postgresql"):

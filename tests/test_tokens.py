@@ -32,9 +32,7 @@ def test_a_sign_in_session_is_stored_by_its_hash(app: Flask) -> None:
     assert stored == token_hash(token) and token not in stored
 
 
-def test_a_notes_share_is_stored_by_the_hashes_of_its_tokens(
-    app: Flask, client: FlaskClient, import_demo
-) -> None:  # type: ignore[no-untyped-def]
+def test_a_notes_share_is_stored_by_the_hashes_of_its_tokens(app: Flask, client: FlaskClient, import_demo) -> None:  # type: ignore[no-untyped-def]
     import_demo("NCT04012996")
     body = share(client).get_json()
     with app.app_context():

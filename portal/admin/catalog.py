@@ -68,7 +68,7 @@ def import_trials() -> Response | tuple[str, int]:
     data = form.file.data.read(limit + 1)
     if len(data) > limit:
         abort(413)
-    # The importer commits as it goes (every 200 records), so no unit of work here: only its write lock up front.
+    # The importer commits as it goes (every 500 records), so no unit of work here: only its write lock up front.
     begin_write(db.session)
     summary = import_upload(db.session, form.file.data.filename or "upload.json", data)
     after = post_import(db.session, summary, on_worker=True)  # the slow steps on a mail worker, if there is one

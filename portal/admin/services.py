@@ -122,7 +122,7 @@ def set_trial_hidden(session: Session, nct_id: str, hidden: bool) -> Trial | Non
 def import_upload(session: Session, name: str, data: bytes) -> ImportSummary:
     """The CLI's importer on an uploaded file: a study, a {"studies": [...]} page or a JSON array.
 
-    Commits, as the importer does (every 200 records and at the end); `portal.post_import` follows it.
+    Commits, as the importer does (every batch of 500 records and at the end); `portal.post_import` follows it.
     """
     path = Path(name or "upload.json")
     try:

@@ -1,17 +1,23 @@
-"""Upsert ClinicalTrials.gov studies by NCT ID: one savepoint per record, so a bad record leaves no trace."""
+"""Upsert ClinicalTrials.gov studies by NCT ID, a batch at a time; a bad record is reported and leaves no trace."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date
+from multiprocessing import get_context
+from typing import Any, Protocol
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from portal.ctgov.record import RecordError, SiteData, TrialData, content_hash, normalise_study, peek_nct_id
+from portal.ctgov.batch import StoredTrial, stored_trials, write_trials
+from portal.ctgov.prepare import Prepared, prepare, prepare_batch, with_raw
+from portal.ctgov.record import RecordError, SiteData, TrialData, content_hash, normalise_study
 from portal.ctgov.sources import SourceRecord
 from portal.models import Site, SiteRecipientOverride, Trial, TrialCondition, TrialTerm
 from portal.models.base import utcnow
@@ -20,7 +26,8 @@ from portal.models.search_index import document_for, index_trial
 from portal.validation import UnstorableInput
 from portal.vocabulary import OPEN_STATUSES, RECRUITING
 
-COMMIT_EVERY = 200
+# Records per batch: one lookup, one write per table and one commit each. An API page is 1,000 records at most.
+BATCH_SIZE = 500
 log = logging.getLogger(__name__)
 
 
@@ -131,7 +138,12 @@ def _carry_overrides(
         )
 
 
-def is_older(incoming: TrialData, current: Trial) -> bool:
+class _Dated(Protocol):
+    @property
+    def last_update_posted_on(self) -> date | None: ...
+
+
+def is_older(incoming: TrialData, current: _Dated) -> bool:
     """True when the stored version is newer; a record with no update date never replaces a dated one."""
     new_date, old_date = incoming.last_update_posted_on, current.last_update_posted_on
     if old_date is None:
@@ -188,50 +200,161 @@ def flag_plain_summary(session: Session, trial_id: int, brief_summary: str | Non
     )
 
 
+@dataclass
+class _Pending:
+    """A record of the batch to write: its normalised study, the stored version it replaces, and where it came
+    from (several records of one batch may be versions of the same trial)."""
+
+    data: TrialData
+    stored: StoredTrial | None
+    records: list[tuple[SourceRecord, str]]  # the record and its label, for the one-at-a-time fallback
+    outcomes: list[str]
+
+
 def import_records(
     session: Session,
     files: Iterable[list[SourceRecord]],
     on_progress: Callable[[int], None] | None = None,
+    *,
+    workers: int = 0,
 ) -> ImportSummary:
-    """Import every record; a bad one is rolled back alone and reported, the rest go on.
+    """Import every record; a bad one is reported and skipped, the rest go on.
 
-    Commits every COMMIT_EVERY changed records and at the end, on purpose: a bulk import of 500,000 studies must
-    not be one transaction (its size, and the write lock SQLite would hold for all of it). So it is never called
-    inside a unit of work; `portal.post_import` is what follows an import.
+    Records are taken BATCH_SIZE at a time: one query finds the stored versions, each record is read and checked
+    in Python, and the new and changed trials are written in a few statements per table (`portal.ctgov.batch`),
+    in a savepoint. If the database refuses the batch, it is written again one record at a time, each in its own
+    savepoint, so only the bad record is lost. Commits after every batch, on purpose: a bulk import of 500,000
+    studies must not be one transaction (its size, and the write lock SQLite would hold for all of it). So it is
+    never called inside a unit of work; `portal.post_import` is what follows an import. `on_progress` hears the
+    number of records of each batch once it is committed. With `workers`, that many other processes read the
+    records ahead of the writes (worth it for a big import: starting one costs about a second).
     """
     summary = ImportSummary()
-    since_commit = 0
-    for records in files:
-        for record in records:
-            if on_progress is not None:
-                on_progress(1)
-            if record.error is not None:
-                summary.failed += 1
-                summary.errors.append(f"{record.where}: {record.error}")
-                continue
-            nct_id = peek_nct_id(record.study)
-            label = f"{record.where} ({nct_id})" if nct_id else record.where
-            digest = content_hash(record.study)
-            if nct_id and session.scalar(select(Trial.content_hash).where(Trial.nct_id == nct_id)) == digest:
-                summary.unchanged += 1  # the very same record: nothing to check or write
-                continue
-            try:
-                data = normalise_study(record.study, digest)
-                with session.begin_nested():
-                    outcome = upsert_trial(session, data)
-            except (RecordError, UnstorableInput) as exc:
-                summary.failed += 1
-                summary.errors.append(f"{label}: {exc}")
-                continue
-            except SQLAlchemyError as exc:
-                summary.failed += 1
-                cause = type(getattr(exc, "orig", None) or exc).__name__
-                summary.errors.append(f"{label}: the database refused it ({cause})")
-                continue
-            setattr(summary, outcome, getattr(summary, outcome) + 1)
-            since_commit += 1
-            if since_commit >= COMMIT_EVERY:
-                session.commit()
-                since_commit = 0
+    if workers <= 0:
+        for batch in _batches(files):
+            _import_batch(session, batch, None, summary, on_progress)
+        session.commit()
+        return summary
+    # The next batches are read in other processes while this one writes.
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+    try:
+        ahead: deque[tuple[list[SourceRecord], Future[list[Prepared]]]] = deque()
+        for batch in _batches(files):
+            ahead.append((batch, pool.submit(prepare_batch, [r.study for r in batch if r.error is None])))
+            if len(ahead) > workers:
+                _import_prepared(session, *ahead.popleft(), summary, on_progress)
+        while ahead:
+            _import_prepared(session, *ahead.popleft(), summary, on_progress)
+    finally:
+        pool.shutdown(cancel_futures=True)
     session.commit()
     return summary
+
+
+def _batches(files: Iterable[list[SourceRecord]]) -> Iterator[list[SourceRecord]]:
+    batch: list[SourceRecord] = []
+    for records in files:
+        for record in records:
+            batch.append(record)
+            if len(batch) >= BATCH_SIZE:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
+
+
+def _import_prepared(
+    session: Session,
+    records: list[SourceRecord],
+    future: Future[list[Prepared]],
+    summary: ImportSummary,
+    on_progress: Callable[[int], None] | None,
+) -> None:
+    readable = iter(future.result())
+    prepared = [None if r.error is not None else with_raw(next(readable), r.study) for r in records]
+    _import_batch(session, records, prepared, summary, on_progress)
+
+
+def _import_batch(
+    session: Session,
+    records: list[SourceRecord],
+    prepared: list[Prepared | None] | None,
+    summary: ImportSummary,
+    on_progress: Callable[[int], None] | None,
+) -> None:
+    if prepared is None:
+        prepared = [None if r.error is not None else prepare(r.study, read=False) for r in records]
+    peeked = [p.nct_id for p in prepared if p is not None and p.nct_id]
+    # The newest version seen so far of each trial: the stored one, then this batch's, in record order.
+    current: dict[str, StoredTrial | TrialData] = dict(stored_trials(session, peeked))
+    stored = {nct_id: version for nct_id, version in current.items() if isinstance(version, StoredTrial)}
+    pending: dict[str, _Pending] = {}
+    for record, ready in zip(records, prepared, strict=True):
+        if record.error is not None or ready is None:
+            summary.failed += 1
+            summary.errors.append(f"{record.where}: {record.error}")
+            continue
+        nct_id = ready.nct_id
+        label = f"{record.where} ({nct_id})" if nct_id else record.where
+        version = current.get(nct_id) if nct_id else None
+        if version is not None and version.content_hash == ready.digest:
+            summary.unchanged += 1  # the very same record: nothing to check or write
+            continue
+        if ready.data is None and ready.error is None:
+            ready = prepare(record.study, read=True)
+        if ready.data is None:
+            summary.failed += 1
+            summary.errors.append(f"{label}: {ready.error}")
+            continue
+        data = ready.data
+        if version is not None and is_older(data, version):
+            summary.unchanged += 1
+            continue
+        current[data.nct_id] = data
+        entry = pending.get(data.nct_id)
+        outcome = "created" if stored.get(data.nct_id) is None and entry is None else "updated"
+        if entry is None:
+            pending[data.nct_id] = _Pending(data, stored.get(data.nct_id), [(record, label)], [outcome])
+        else:
+            entry.data = data
+            entry.records.append((record, label))
+            entry.outcomes.append(outcome)
+    if pending:
+        _write_pending(session, list(pending.values()), summary)
+    session.commit()
+    if on_progress is not None:
+        on_progress(len(records))
+
+
+def _write_pending(session: Session, pending: list[_Pending], summary: ImportSummary) -> None:
+    try:
+        with session.begin_nested():
+            for trial_id, brief_summary in write_trials(session, [(entry.data, entry.stored) for entry in pending]):
+                flag_plain_summary(session, trial_id, brief_summary)
+    except (UnstorableInput, SQLAlchemyError) as exc:
+        log.info("the database refused a batch (%s); writing its records one at a time", type(exc).__name__)
+        for entry in pending:
+            for record, label in entry.records:
+                _import_one(session, record, label, summary)
+        return
+    for entry in pending:
+        for outcome in entry.outcomes:
+            setattr(summary, outcome, getattr(summary, outcome) + 1)
+
+
+def _import_one(session: Session, record: SourceRecord, label: str, summary: ImportSummary) -> None:
+    """One record in its own savepoint: a record the database refuses leaves no trace."""
+    try:
+        data = normalise_study(record.study, content_hash(record.study))
+        with session.begin_nested():
+            outcome = upsert_trial(session, data)
+    except (RecordError, UnstorableInput) as exc:
+        summary.failed += 1
+        summary.errors.append(f"{label}: {exc}")
+        return
+    except SQLAlchemyError as exc:
+        summary.failed += 1
+        cause = type(getattr(exc, "orig", None) or exc).__name__
+        summary.errors.append(f"{label}: the database refused it ({cause})")
+        return
+    setattr(summary, outcome, getattr(summary, outcome) + 1)

@@ -104,25 +104,39 @@ def content_hash(study: dict[str, Any]) -> str:
 class _Reader:
     """Typed access to nested keys; a present value of the wrong type is an error, a missing one is None."""
 
-    def __init__(self, data: dict[str, Any], path: str = "") -> None:
+    __slots__ = ("_parent", "_segment", "data")
+
+    def __init__(
+        self, data: dict[str, Any], parent: _Reader | None = None, segment: str | tuple[str, int] = ""
+    ) -> None:
         self.data = data
-        self.path = path
+        # The path is only spelled out for an error message: an import reads millions of keys.
+        self._parent = parent
+        self._segment = segment
+
+    @property
+    def path(self) -> str:
+        segment = self._segment if isinstance(self._segment, str) else f"{self._segment[0]}[{self._segment[1]}]"
+        return segment if self._parent is None else self._parent._where(segment)
 
     def _where(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
+        path = self.path
+        return f"{path}.{key}" if path else key
 
     def module(self, key: str) -> _Reader:
         value = self.data.get(key)
         if value is None:
-            return _Reader({}, self._where(key))
+            return _Reader({}, self, key)
         if not isinstance(value, dict):
             raise RecordError(f"{self._where(key)} should be an object")
-        return _Reader(value, self._where(key))
+        return _Reader(value, self, key)
 
     def text(self, key: str) -> str | None:
         value = self.data.get(key)
         if value is None:
             return None
+        if type(value) is str:
+            return value.strip() or None
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise RecordError(f"{self._where(key)} should be text")
         cleaned = str(value).strip()
@@ -148,7 +162,7 @@ class _Reader:
             return []
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
             raise RecordError(f"{self._where(key)} should be a list of objects")
-        return [_Reader(item, f"{self._where(key)}[{i}]") for i, item in enumerate(value)]
+        return [_Reader(item, self, (key, i)) for i, item in enumerate(value)]
 
     def texts(self, key: str) -> list[str]:
         value = self.data.get(key)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from portal.text import fold_accents
 
@@ -47,10 +48,16 @@ def phrases(text: str, max_words: int = MAX_WORDS) -> set[str]:
     return result
 
 
+@lru_cache(maxsize=65536)
+def _sorted_phrases(term: str) -> tuple[str, ...]:
+    # Conditions and MeSH terms repeat across thousands of trials: an import works each one out once.
+    return tuple(sorted(phrases(term)))
+
+
 def trial_phrases(terms: Iterable[str]) -> dict[str, str]:
     """phrase -> the first term it came from (shown to a person as why a trial matched)."""
     index: dict[str, str] = {}
     for term in terms:
-        for phrase in sorted(phrases(term)):
+        for phrase in _sorted_phrases(term):
             index.setdefault(phrase, term)
     return index

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import OutboxEmail, Trial
+from portal.models import OutboxEmail, Trial, TrialGlossaryMatch
 from tests.alerts.helpers import CHICAGO, study, subscribe
 from tests.conftest import SmtpServer, free_port
 from tests.ctgov.test_import import planner_rows
@@ -172,3 +172,46 @@ def test_with_redis_down_the_upload_does_it_in_the_request(
     assert NEW in alert_subjects(app)[0]
     warnings = [r for r in caplog.records if r.name == "portal.post_import"]
     assert len(warnings) == 1 and "running it in this request" in warnings[0].getMessage()
+
+
+def test_with_the_glossary_step_off_an_import_stores_no_matches_and_alerts_still_go(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full registry load leaves the glossary (about 15 ms a trial) to `flask trials match-glossary`."""
+    visitor = before_the_import(app, runner, tmp_path)
+    with app.app_context():
+        stored = db.session.scalar(select(func.count()).select_from(TrialGlossaryMatch))
+    monkeypatch.setitem(app.config, "GLOSSARY_AFTER_IMPORT", False)
+    result = runner.invoke(args=["trials", "import", str(the_import(tmp_path))])
+    assert result.exit_code == 0, result.output
+    assert "Alerts: 1 new alerts, 1 alert emails, 0 weekly digests." in result.output
+    assert_pages_and_statistics_are_fresh(app, visitor)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(TrialGlossaryMatch)) == stored
+    assert "2 trials matched" in runner.invoke(args=["trials", "match-glossary"]).output
+
+
+def test_with_rq_the_command_line_import_alerts_at_once_and_a_worker_adds_the_glossary(
+    app: Flask, runner: FlaskCliRunner, smtp_server: SmtpServer, workers: Workers, tmp_path: Path
+) -> None:
+    """Searchable and alerted when the command ends; the slowest steps (vectors, glossary words) on a worker."""
+    before_the_import(app, runner, tmp_path)
+    workers.env["ALERTS_RUN_SECONDS"] = "0"
+    workers.start()
+    assert wait_until(lambda: all("Listening on mail" in log for log in workers.logs())), workers.logs()
+    app.config.update(REDIS_URL=REDIS_URL, OUTBOX_DELIVERY="rq")
+    try:
+        result = runner.invoke(args=["trials", "import", str(the_import(tmp_path))])
+    finally:
+        app.config.update(REDIS_URL=None, OUTBOX_DELIVERY="manual")
+    assert result.exit_code == 0, result.output
+    assert "Alerts: 1 new alerts, 1 alert emails, 0 weekly digests." in result.output
+    assert "A mail worker is working out the meaning vectors and glossary words" in result.output
+    assert planner_rows(app, "search_facts") == 2
+
+    def matched() -> bool:
+        with app.app_context():
+            return db.session.scalar(select(func.count()).select_from(TrialGlossaryMatch)) == 2
+
+    assert wait_until(matched), workers.logs()
+    assert "portal.post_import.enrich_job()" in workers.logs()[0]

@@ -104,9 +104,7 @@ def test_a_facility_name_with_a_newline_never_breaks_the_subject(
     assert all("victim@example.org" not in rcpts for _sender, rcpts in smtp_server.handler.envelopes)
 
 
-def test_smtp_down_delays_mail_and_loses_none(
-    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_smtp_down_delays_mail_and_loses_none(app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     server = SmtpServer(free_port())
     ALLOWED_SMTP_PORTS.add(server.port)
     use_smtp_server(monkeypatch, app, server.port, timeout=2)

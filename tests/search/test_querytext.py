@@ -36,7 +36,7 @@ def test_stem_matcher_examples() -> None:
 
 
 def test_synonym_alternatives_that_add_no_trial_are_left_out() -> None:
-    """"diabetes mellitus" finds only trials "diabetes" finds: searching for it too costs time and adds nothing."""
+    """ "diabetes mellitus" finds only trials "diabetes" finds: searching for it too costs time and adds nothing."""
     assert TextMatch("sqlite", "diabetes").texts == ["diabetes"]
     texts = TextMatch("sqlite", "type 2 diabetes").texts
     assert "type ii diabetes" in texts and "type ii diabetes mellitus" not in texts
