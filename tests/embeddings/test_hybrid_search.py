@@ -109,3 +109,24 @@ def test_search_falls_back_to_full_text_when_the_model_is_missing(
     warnings = [r for r in caplog.records if "matching by meaning is off" in r.getMessage()]
     assert len(warnings) == 1
     assert "missing.onnx" in warnings[0].getMessage()
+
+
+def test_a_spanish_condition_name_is_read_by_the_model_as_its_english_condition(
+    app: Flask, demo: None, embedder: RecordingEmbedder
+) -> None:
+    """The model knows English only: "azúcar alta en la sangre" reaches it as the English conditions it names, so
+    what it adds is about diabetes, not whatever the Spanish words look like to it."""
+    embedder.texts_asked.clear()
+    page = search(app, q="azúcar alta en la sangre")
+    assert "azúcar alta en la sangre" not in embedder.texts_asked
+    assert any("diabetes mellitus" in asked for asked in embedder.texts_asked)
+    assert GLUCOSE_AFTER_PANCREATECTOMY in ids(page)
+
+
+def test_chinese_text_with_no_known_name_is_left_to_full_text(
+    app: Flask, demo: None, embedder: RecordingEmbedder
+) -> None:
+    embedder.texts_asked.clear()
+    page = search(app, q="晚上睡不好觉")
+    assert embedder.texts_asked == []
+    assert not page.by_meaning and page.hits == []
