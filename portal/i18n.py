@@ -20,7 +20,7 @@ LANG_PARAMETER = "lang"
 LANG_COOKIE = "lang"
 LANG_COOKIE_DAYS = 365
 # Each language named in itself, so every reader finds theirs.
-OWN_NAMES = {"en": "English", "es": "Español", "zh_Hans": "中文（简体）"}
+OWN_NAMES = {"en": "English", "es": "Español", "zh_Hans": "简体中文"}
 # Accept-Language tags that mean Simplified Chinese; other Chinese tags fall back to it too (werkzeug matches on the
 # primary tag), as Simplified is easier for a Traditional reader than English.
 _CHINESE_TAGS = ("zh-Hans", "zh-CN", "zh-SG", "zh")

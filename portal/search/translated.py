@@ -46,8 +46,11 @@ def load_names(directory: Path = DATA_DIR) -> TranslatedNames:
     words: dict[str, list[str]] = {}
     characters: dict[str, list[str]] = {}
     spaced: list[tuple[str, str]] = []
-    for path in data_files(directory):
-        names = json.loads(path.read_text(encoding="utf-8")).get("names", {})
+    files = [json.loads(path.read_text(encoding="utf-8")).get("names", {}) for path in data_files(directory)]
+    # Every English condition the files name, as typed in English: a "translation" spelled as one of them
+    # ("diabetes", "covid-19") is an English search too, and must not turn "type 2 diabetes" into another query.
+    english_terms = {surface(english) for names in files for english in names}
+    for names in files:
         for english, lay_names in names.items():
             for name in lay_names:
                 if not isinstance(name, str) or not name.strip():
@@ -55,9 +58,10 @@ def load_names(directory: Path = DATA_DIR) -> TranslatedNames:
                 if _CJK_RE.search(name):
                     key = _SPACE_RE.sub("", name).casefold()
                     characters.setdefault(key, []).append(english)
-                elif (key := surface(name)) and key != surface(english):
-                    # A name spelled as its English condition once accents are folded ("cáncer", "diabetes")
-                    # is searched for as typed already: as a synonym it would only widen English queries.
+                elif (key := surface(name)) and key != surface(english) and key not in english_terms:
+                    # A name spelled as its English condition once accents are folded ("cáncer"), or as any
+                    # English condition ("diabetes"), is searched for as typed already: as a synonym it would
+                    # only widen, or take over, English queries.
                     words.setdefault(key, []).append(english)
                     spaced.append((name, english))
     return TranslatedNames(

@@ -67,7 +67,7 @@ def test_every_page_has_a_switcher_and_alternates_and_varies(client: FlaskClient
     assert [(href, name, bool(current)) for href, _h, _l, current, name in links] == [
         ("/trials?q=asthma&amp;page=1&amp;lang=en", "English", False),
         ("/trials?q=asthma&amp;page=1&amp;lang=es", "Español", True),
-        ("/trials?q=asthma&amp;page=1&amp;lang=zh-Hans", "中文（简体）", False),
+        ("/trials?q=asthma&amp;page=1&amp;lang=zh-Hans", "简体中文", False),
     ]
 
 
