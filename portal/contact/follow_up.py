@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from portal.contact.offers import nearby_open_trials, next_nearest_site, offer_token
-from portal.contact.status import status_token
+from portal.contact.status import status_url
 from portal.database import OutboxRows, unit_of_work
 from portal.geo.working_days import add_working_days
 from portal.mail.outbox import add_email, delivery_key
@@ -204,7 +204,7 @@ def _fallback_offer(session: Session, contact: ContactRequest) -> OutboxEmail:
     other_trials = nearby_open_trials(session, contact)
     context = _context(contact)
     context.update(
-        status_url=external_url("requests.status_page", token=status_token(contact)),
+        status_url=status_url(contact),
         same_trial=same_trial,
         other_trials=other_trials,
         offer_url=lambda offer: external_url("requests.offer_page", token=offer_token(contact, offer.site)),

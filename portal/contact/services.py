@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from portal.contact.forms import CONSENT_VERSION
-from portal.contact.status import new_status_nonce, status_token
+from portal.contact.status import new_status_nonce, status_url
 from portal.contact.wording import delivery_wording, site_email_reason
 from portal.geo import Place, country_code, great_circle_km, rounded_distance, uses_miles
 from portal.mail.outbox import add_email, delivery_key
@@ -245,7 +245,7 @@ def submit_contact_request(
         "request_url": external_url(
             "admin.phone_request" if recipients.needs_phone_call else "site.request_page", public_id=request.public_id
         ),
-        "status_url": external_url("requests.status_page", token=status_token(request)),
+        "status_url": status_url(request),
         "portal_name": current_app.config["PORTAL_NAME"],
         "portal_team_email": current_app.config["PORTAL_TEAM_EMAIL"],
         "needs_phone_call": recipients.needs_phone_call,

@@ -16,6 +16,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.i18n import LANG_PARAMETER, tag
 from portal.models import ContactRequest, OutboxEmail
 from portal.models.contact import (
     RECIPIENT_CENTRAL_CONTACT,
@@ -25,6 +26,7 @@ from portal.models.contact import (
     RECIPIENT_SITE_CONTACT,
 )
 from portal.text import decode_entities
+from portal.urls import external_url
 
 STATUS_SALT = "contact-request-status"
 MAX_TOKEN = 200
@@ -55,6 +57,18 @@ def _serializer() -> URLSafeSerializer:
 def status_token(contact: ContactRequest) -> str | None:
     """The token of the request's status link; None for a request stored before status links existed."""
     return _serializer().dumps(contact.status_nonce) if contact.status_nonce else None
+
+
+def status_url(contact: ContactRequest) -> str | None:
+    """The status link for the patient's emails, in the language they used on the portal (a language in the link
+    wins over the browser's, so the page reads as their emails do)."""
+    token = status_token(contact)
+    if token is None:
+        return None
+    locale = contact.ui_locale or "en"
+    if locale == "en":
+        return external_url("requests.status_page", token=token)
+    return external_url("requests.status_page", token=token, **{LANG_PARAMETER: tag(locale)})
 
 
 def read_status_token(token: str) -> str | None:

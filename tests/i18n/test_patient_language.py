@@ -61,6 +61,12 @@ def test_a_contact_request_keeps_the_patients_language(
     assert translated != PATIENT_LINE
     text = " ".join(to_patient.body_text.split())
     assert translated in text
+    # So is the status page its link opens, in a browser that never chose a language.
+    [link] = re.findall(r"https://trials\.example\.org(/requests/[^\s?]+\?lang=[\w-]+)", to_patient.body_text)
+    assert link.endswith(f"?lang={lang}")
+    page = app.test_client().get(link, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f'<html lang="{lang}"' in page
+    assert in_language(app, locale, "Changed your mind?") in page
 
 
 def test_a_language_chosen_on_the_form_wins_and_english_readers_state_none(
