@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from portal.ctgov.record import TrialData
 from portal.models import Site, SiteRecipientOverride, Trial, TrialCondition, TrialTerm
 from portal.models.base import utcnow
-from portal.models.bulk import insert_rows
+from portal.models.bulk import EncodedJSON, insert_rows
 from portal.models.search_index import IndexEntry, index_trials
 from portal.models.trial import SEARCH_FACT_COLUMNS, phase_mask
 from portal.vocabulary import OPEN_STATUSES, RECRUITING
@@ -105,7 +105,7 @@ def write_trials(
         rows = [
             {
                 **data.columns,
-                "raw": data.raw,
+                "raw": EncodedJSON(data.raw_json) if data.raw_json is not None else data.raw,
                 "content_hash": data.content_hash,
                 "opened_at": _opened_at(data, None, now),
                 "hidden": False,

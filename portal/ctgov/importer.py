@@ -301,7 +301,7 @@ def _import_batch(
             summary.unchanged += 1  # the very same record: nothing to check or write
             continue
         if ready.data is None and ready.error is None:
-            ready = prepare(record.study, read=True)
+            ready = prepare(record.study, read=True, first_look=ready)
         if ready.data is None:
             summary.failed += 1
             summary.errors.append(f"{label}: {ready.error}")

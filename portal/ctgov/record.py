@@ -48,6 +48,8 @@ class TrialData:
     sites: list[SiteData] = field(default_factory=list)
     # Normalised phrase -> the condition, keyword or MeSH term it came from.
     terms: dict[str, str] = field(default_factory=dict)
+    # `raw` as canonical JSON text, when the content hash was worked out from it (the bulk writer stores it).
+    raw_json: str | None = None
 
     @property
     def last_update_posted_on(self) -> date | None:
@@ -97,8 +99,14 @@ def missing_modules(study: dict[str, Any]) -> tuple[str, ...]:
 
 
 def content_hash(study: dict[str, Any]) -> str:
+    return hashed_json(study)[0]
+
+
+def hashed_json(study: Any) -> tuple[str, str]:
+    """The study's content hash, and the canonical JSON text it was worked out from (which the bulk writer stores
+    as the raw copy as it is, instead of encoding the study a second time)."""
     canonical = json.dumps(study, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(f"{NORMALISER_VERSION}\n{canonical}".encode()).hexdigest()
+    return hashlib.sha256(f"{NORMALISER_VERSION}\n{canonical}".encode()).hexdigest(), canonical
 
 
 class _Reader:

@@ -13,6 +13,13 @@ from sqlalchemy.sql.expression import TableClause
 from portal.validation import PARAMETERS_CHECKED, check_storable
 
 
+class EncodedJSON(str):
+    """A JSON column's value already written as JSON text (the importer's canonical copy of a record): stored as
+    it is, not encoded again."""
+
+    __slots__ = ()
+
+
 def insert_rows(session: Session, table: TableClause, rows: list[dict[str, Any]]) -> None:
     """Many rows into one table, each row's values bound by the column types as SQLAlchemy would: COPY on
     PostgreSQL, one executemany of plain tuples on SQLite (no statement built per row). Every row has the same
@@ -54,5 +61,6 @@ def insert_rows(session: Session, table: TableClause, rows: list[dict[str, Any]]
 def _processed(row: tuple[Any, ...], processors: list[tuple[int, Any]]) -> tuple[Any, ...]:
     out = list(row)
     for index, process in processors:
-        out[index] = process(out[index])
+        value = out[index]
+        out[index] = str(value) if isinstance(value, EncodedJSON) else process(value)
     return tuple(out)
