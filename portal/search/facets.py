@@ -128,7 +128,7 @@ def _with_meaning(dialect: str, text_rows: Select[Any], columns: list[Any], cond
         .where(
             facts.hidden.is_(False),
             *(c for name, c in conditions.items() if name not in FACETED),
-            facts.trial_id.not_in(select(text_set.c.trial_id)),
+            near.c.trial_id.not_in(select(text_set.c.trial_id)),
         )
     )
     both = union_all(from_text, from_meaning).subquery("text_or_meaning")
