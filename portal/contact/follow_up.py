@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import force_locale
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -23,6 +24,7 @@ from portal.contact.offers import nearby_open_trials, next_nearest_site, offer_t
 from portal.contact.status import status_url
 from portal.database import OutboxRows, unit_of_work
 from portal.geo.working_days import add_working_days
+from portal.i18n import LANG_PARAMETER, tag
 from portal.mail.outbox import add_email, delivery_key
 from portal.mail.rendering import render_email
 from portal.mail.scheduler import register_periodic_job
@@ -199,6 +201,12 @@ def escalate_unanswered(session: Session, now: datetime, lookback: datetime, bud
     return count
 
 
+def _language_of(contact: ContactRequest) -> dict[str, str]:
+    """The link parameter that opens a page in the language the patient used (nothing for English)."""
+    locale = contact.ui_locale or "en"
+    return {} if locale == "en" else {LANG_PARAMETER: tag(locale)}
+
+
 def _fallback_offer(session: Session, contact: ContactRequest) -> OutboxEmail:
     same_trial = next_nearest_site(session, contact)
     other_trials = nearby_open_trials(session, contact)
@@ -207,14 +215,18 @@ def _fallback_offer(session: Session, contact: ContactRequest) -> OutboxEmail:
         status_url=status_url(contact),
         same_trial=same_trial,
         other_trials=other_trials,
-        offer_url=lambda offer: external_url("requests.offer_page", token=offer_token(contact, offer.site)),
+        offer_url=lambda offer: external_url(
+            "requests.offer_page", token=offer_token(contact, offer.site), **_language_of(contact)
+        ),
         portal_team=contact.needs_phone_call or contact.recipient_kind == RECIPIENT_PORTAL_TEAM,
     )
+    with force_locale(contact.ui_locale or "en"):  # the patient's email, in the language they used
+        email = render_email(FALLBACK_OFFER, **context)
     return add_email(
         session,
         kind=FALLBACK_OFFER,
         recipients=[contact.email],
-        email=render_email(FALLBACK_OFFER, **context),
+        email=email,
         reply_to=current_app.config["PORTAL_TEAM_EMAIL"],
         contact_request_id=contact.id,
         unique_key=fallback_key(contact),

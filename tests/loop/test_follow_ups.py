@@ -208,3 +208,27 @@ def test_an_escalated_request_is_on_the_phone_queue_until_the_site_answers(app: 
         )
         db.session.commit()
     assert f'href="/admin/requests/{public_id}"' not in admin.get("/admin/requests/").get_data(as_text=True)
+
+
+def test_the_fallback_offer_is_in_the_language_the_patient_used(
+    app: Flask, flagstaff: int, tmp_path: Path
+) -> None:
+    from flask_babel import force_locale, gettext
+
+    import_other_trial(app, tmp_path)
+    public_id = submit(app, flagstaff, details=replace(PATIENT, ui_locale="es", language=None))
+    run(app, MONDAY + timedelta(days=9))
+    [offer] = mail_of_kind(app, "contact_fallback")
+    line = (
+        "You can also ask somewhere else. We will not send your details anywhere unless you open a link below and "
+        "say yes."
+    )
+    with app.test_request_context(), force_locale("es"):
+        spanish = gettext(line)
+    assert spanish != line
+    text = " ".join(offer.body_text.split())
+    assert spanish in text and line not in text
+    # Its links open the offer and the status pages in Spanish too.
+    links = re.findall(r"https://trials\.example\.org/requests/\S+", offer.body_text)
+    assert links and all(link.endswith("?lang=es") for link in links)
+    assert stored(app, public_id) is not None
