@@ -9,7 +9,7 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_skeleton
 from babel.dates import format_time as babel_format_time
 from babel.lists import format_list
-from flask_babel import format_date, format_time, get_locale, gettext, ngettext
+from flask_babel import format_date, format_time, get_locale, gettext, ngettext, npgettext
 
 from portal.ctgov.ages import AgeError, parse_age
 from portal.geo import country_code
@@ -22,7 +22,8 @@ def _age_words(value: float, unit: str, *, with_unit: bool = True) -> str:
     if not with_unit:
         return str(number)
     forms = {
-        "year": ngettext("%(num)s year", "%(num)s years", number),
+        # An age, not a length of time: Chinese says 岁 for one and 年 for the other.
+        "year": npgettext("age", "%(num)s year", "%(num)s years", number),
         "month": ngettext("%(num)s month", "%(num)s months", number),
         "week": ngettext("%(num)s week", "%(num)s weeks", number),
         "day": ngettext("%(num)s day", "%(num)s days", number),
