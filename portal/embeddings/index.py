@@ -8,7 +8,7 @@ half a file. A reader uses it only while that JSON names the vectors' current ve
 slower but always right.
 
 Import this module only where it is used: it loads onnxruntime first, on purpose. With usearch 2.26 loaded before
-onnxruntime (1.2x), the process dies in onnxruntime's import (a segmentation fault); in this order both work.
+onnxruntime (1.32), the process dies in onnxruntime's import (a segmentation fault); in this order both work.
 """
 
 from __future__ import annotations
