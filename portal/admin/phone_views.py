@@ -12,11 +12,12 @@ from portal.admin.forms import PhoneOutcomeForm
 from portal.admin.phone import QUEUE_LIMIT, phone_queue, queue_row, queue_size, record_phone_outcome
 from portal.database import unit_of_work
 from portal.extensions import db
+from portal.i18n import current_locale
 from portal.models import ContactRequest, User
 from portal.site import audit
 from portal.site.forms import PHONE_OUTCOME_LABELS, STATUS_LABELS
 from portal.site.services import get_request, history
-from portal.vocabulary import LANGUAGE_NAMES
+from portal.vocabulary import preferred_language_name
 
 
 def _me() -> User:
@@ -65,7 +66,7 @@ def _request_page(contact: ContactRequest, form: PhoneOutcomeForm | None = None,
         events=history(db.session, contact),
         outcome_labels=PHONE_OUTCOME_LABELS,
         status_labels=STATUS_LABELS,
-        language_name=LANGUAGE_NAMES.get(contact.language or ""),
+        language_name=preferred_language_name(contact.language, contact.ui_locale, current_locale()),
     ), status
 
 

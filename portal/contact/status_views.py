@@ -35,13 +35,15 @@ class OfferForm(FlaskForm):
     )
 
 
-def _limit() -> str:
+def status_rate_limit() -> str:
+    """Per IP, for the status pages, withdrawals (portal.privacy) and fallback offers."""
     return current_app.config["REQUEST_STATUS_RATE_LIMIT_IP"]
 
 
 @bp.after_request
 def private_headers(response: Response) -> Response:
-    # A secret link to someone's request: no caches, no search engines, no referrer.
+    """A secret link to someone's request: no caches, no search engines, no referrer (portal.privacy's
+    withdrawal pages use it too)."""
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -58,7 +60,7 @@ def _request(nonce: str | None) -> ContactRequest:
 
 
 @bp.get("/<token>")
-@limiter.limit(_limit)
+@limiter.limit(status_rate_limit)
 def status_page(token: str) -> str:
     view = status_view(db.session, _request(read_status_token(token)))
     return render_template(
@@ -81,14 +83,14 @@ def _offer_page(contact: ContactRequest, site: Site, form: OfferForm, status: in
 
 
 @bp.get("/offer/<token>")
-@limiter.limit(_limit)
+@limiter.limit(status_rate_limit)
 def offer_page(token: str) -> tuple[str, int]:
     contact, site = _offer(token)
     return _offer_page(contact, site, OfferForm())
 
 
 @bp.post("/offer/<token>")
-@limiter.limit(_limit)
+@limiter.limit(status_rate_limit)
 def offer_send(token: str) -> Response | tuple[str, int]:
     """The patient's fresh consent for one offered site: a new request, through the same service and outbox."""
     contact, site = _offer(token)

@@ -215,7 +215,7 @@ def _replace_terms(
     _replace_children(session, TrialTerm, ("phrase", "origin"), incoming, changed)
 
 
-def _place(facility: str | None, city: str | None) -> tuple[str, str]:
+def site_place(facility: str | None, city: str | None) -> tuple[str, str]:
     return ((facility or "").strip().casefold(), (city or "").strip().casefold())
 
 
@@ -248,17 +248,17 @@ def _write_sites(
             elif tuple(row[name] for name in SITE_FIELDS) != stored_site[1]:
                 row.pop("site_key")
                 updates.append({**row, "updated_at": now, "site_pk": stored_site[0]})
-    moved = _overrides_of(session, gone)
+    moved = overrides_of(session, gone)
     for part in chunks(gone):
         session.execute(delete(Site).where(Site.id.in_(part)))
     insert_rows(session, SITES, new_rows)
     if updates:
         session.execute(update(SITES).where(SITES.c.id == bindparam("site_pk")), updates)
     for trial_id, places in moved.items():
-        _carry_overrides(session, trial_id, new_keys.get(trial_id, []), places, now)
+        carry_overrides(session, trial_id, new_keys.get(trial_id, []), places, now)
 
 
-def _overrides_of(session: Session, site_ids: list[int]) -> dict[int, dict[tuple[str, str], list[str]]]:
+def overrides_of(session: Session, site_ids: list[int]) -> dict[int, dict[tuple[str, str], list[str]]]:
     """Operator recipient overrides of sites about to be dropped, by trial, facility and city."""
     found: dict[int, dict[tuple[str, str], list[str]]] = defaultdict(dict)
     for part in chunks(site_ids):
@@ -268,18 +268,18 @@ def _overrides_of(session: Session, site_ids: list[int]) -> dict[int, dict[tuple
             .where(Site.id.in_(part))
         )
         for trial_id, facility, city, emails in rows.tuples():
-            found[trial_id][_place(facility, city)] = list(emails)
+            found[trial_id][site_place(facility, city)] = list(emails)
     return found
 
 
-def _carry_overrides(
+def carry_overrides(
     session: Session, trial_id: int, new_keys: list[str], moved: dict[tuple[str, str], list[str]], now: datetime
 ) -> None:
     """A site whose address details changed comes back under a new key: give it the override it had."""
     for part in chunks(new_keys):
         query = select(Site.id, Site.facility, Site.city).where(Site.trial_id == trial_id, Site.site_key.in_(part))
         for site_id, facility, city in session.execute(query).tuples():
-            emails = moved.pop(_place(facility, city), None)
+            emails = moved.pop(site_place(facility, city), None)
             if emails is not None:
                 session.execute(
                     insert(SiteRecipientOverride),

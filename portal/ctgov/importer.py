@@ -15,11 +15,11 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from portal.ctgov.batch import StoredTrial, stored_trials, write_trials
+from portal.ctgov.batch import StoredTrial, carry_overrides, overrides_of, stored_trials, write_trials
 from portal.ctgov.prepare import Prepared, prepare, prepare_batch, with_raw
 from portal.ctgov.record import RecordError, SiteData, TrialData, content_hash, normalise_study
 from portal.ctgov.sources import SourceRecord
-from portal.models import Site, SiteRecipientOverride, Trial, TrialCondition, TrialTerm
+from portal.models import Site, Trial, TrialCondition, TrialTerm
 from portal.models.base import utcnow
 from portal.models.plain_summary import PlainSummary, registry_summary_hash
 from portal.models.search_index import document_for, index_trial
@@ -82,7 +82,7 @@ def _sync_sites(session: Session, trial_id: int, sites: list[SiteData], is_new: 
         existing = dict(session.execute(select(Site.site_key, Site.id).where(Site.trial_id == trial_id)).all())
     incoming_keys = {site.site_key for site in sites}
     gone = [site_id for key, site_id in existing.items() if key not in incoming_keys]
-    moved = _overrides_of(session, gone)
+    moved = overrides_of(session, gone).get(trial_id, {})
     if gone:
         session.execute(delete(Site).where(Site.id.in_(gone)))
     new_rows = [
@@ -93,7 +93,7 @@ def _sync_sites(session: Session, trial_id: int, sites: list[SiteData], is_new: 
     if new_rows:
         session.execute(insert(Site), new_rows)
     if moved:
-        _carry_overrides(session, trial_id, [row["site_key"] for row in new_rows], moved)
+        carry_overrides(session, trial_id, [row["site_key"] for row in new_rows], moved, now)
     changed = [
         {"id": existing[site.site_key], **_site_columns(site), "updated_at": now}
         for site in sites
@@ -103,39 +103,7 @@ def _sync_sites(session: Session, trial_id: int, sites: list[SiteData], is_new: 
         session.execute(update(Site), changed)
 
 
-def _place(facility: str | None, city: str | None) -> tuple[str, str]:
-    return ((facility or "").strip().casefold(), (city or "").strip().casefold())
-
-
-def _overrides_of(session: Session, site_ids: list[int]) -> dict[tuple[str, str], list[str]]:
-    """Operator recipient overrides of sites about to be dropped, by facility and city."""
-    if not site_ids:
-        return {}
-    rows = session.execute(
-        select(Site.facility, Site.city, SiteRecipientOverride.emails)
-        .join(SiteRecipientOverride, SiteRecipientOverride.site_id == Site.id)
-        .where(Site.id.in_(site_ids))
-    )
-    return {_place(facility, city): list(emails) for facility, city, emails in rows.tuples()}
-
-
-def _carry_overrides(
-    session: Session, trial_id: int, new_keys: list[str], moved: dict[tuple[str, str], list[str]]
-) -> None:
-    """A site whose address details changed comes back under a new key: give it the override it had."""
-    now = utcnow()
-    new_sites = select(Site.id, Site.facility, Site.city).where(Site.trial_id == trial_id, Site.site_key.in_(new_keys))
-    for site_id, facility, city in session.execute(new_sites).tuples():
-        emails = moved.pop(_place(facility, city), None)
-        if emails is not None:
-            session.execute(
-                insert(SiteRecipientOverride),
-                [{"site_id": site_id, "emails": emails, "created_at": now, "updated_at": now}],
-            )
-    for facility, city in moved:
-        log.warning(
-            "trial %s: site %r in %r left the record; its recipient override was dropped", trial_id, facility, city
-        )
+def last_update_posted_on(self) -> date | None: ...
 
 
 class _Dated(Protocol):

@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from portal.contact.status import read_status_token, request_for_status
-from portal.contact.status_views import WithdrawForm
+from portal.contact.status_views import WithdrawForm, private_headers, status_rate_limit
 from portal.database import unit_of_work
 from portal.extensions import db, limiter
 from portal.privacy.withdrawal import withdraw_request
 
 bp = Blueprint("withdrawal", __name__, url_prefix="/requests")
-
-
-def _limit() -> str:
-    return current_app.config["REQUEST_STATUS_RATE_LIMIT_IP"]
-
-
-@bp.after_request
-def private_headers(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+bp.after_request(private_headers)
 
 
 @bp.post("/<token>/withdraw")
-@limiter.limit(_limit)
+@limiter.limit(status_rate_limit)
 def withdraw(token: str) -> Response:
     nonce = read_status_token(token)
     if nonce is None:

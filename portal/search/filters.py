@@ -61,7 +61,7 @@ def json_values(dialect: str, column: Any) -> Any:
     return func.json_each(column).table_valued("value")
 
 
-def synonym_queries(text: str, lexemes: LexemeReader | None = None) -> list[str]:
+def synonym_queries(text: str, lexemes: LexemeReader | None = None, english: list[str] | None = None) -> list[str]:
     """Alternatives ORed with the query: the whole query with a lay phrase swapped for its clinical names
     ("heart attack treatment" -> "myocardial infarction treatment"), so the other words still count; for queries
     with quotes, `or` or `-word`, which cannot be rewritten safely, the alternatives of their known phrases.
@@ -69,7 +69,8 @@ def synonym_queries(text: str, lexemes: LexemeReader | None = None) -> list[str]
     A query in Spanish or Chinese ("cáncer de mama", "乳腺癌") is searched for as its English conditions, each with
     its own alternatives.
     """
-    english = translated_conditions(text, lexemes)
+    if english is None:
+        english = translated_conditions(text, lexemes)
     if english:
         return list(dict.fromkeys([*english, *(alt for name in english for alt in expand_terms(name))]))
     return expand_query(text) or expand_terms(text.casefold())
@@ -103,7 +104,9 @@ class TextMatch:
 
     def __init__(self, dialect: str, text: str, lexemes: LexemeReader | None = None) -> None:
         self.parsed = parse_text(text)
-        expansions = [] if self.parsed.is_empty else synonym_queries(text, lexemes)[:MAX_EXPANSIONS]
+        # The English conditions a Spanish or Chinese query names (the meaning search reads them too).
+        self.translated: list[str] = [] if self.parsed.is_empty else translated_conditions(text, lexemes)
+        expansions = [] if self.parsed.is_empty else synonym_queries(text, lexemes, self.translated)[:MAX_EXPANSIONS]
         kept = _without_redundant(self.parsed, [(e, parse_text(e)) for e in expansions])
         self.expansions: list[ParsedText] = [parsed for _, parsed in kept]
         self.dialect = dialect

@@ -25,7 +25,7 @@ from portal.search.querytext import StemMatcher
 from portal.search.reasons import match_reasons, meaning_reason, searched_words
 from portal.search.semantic import meaning_candidates
 from portal.search.suggest import did_you_mean, relax_filter, wider_distance
-from portal.search.translated import LexemeReader, translated_conditions
+from portal.search.translated import LexemeReader
 from portal.text import shorten, to_plain_text
 from portal.vocabulary import OPEN_STATUSES, RECRUITING
 
@@ -110,13 +110,12 @@ def _has_cjk(text: str) -> bool:
     return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
 
 
-def meaning_query(q: str | None, lexemes: LexemeReader | None = None) -> str | None:
+def meaning_query(q: str | None, english: list[str]) -> str | None:
     """What the language model reads of a search. The model knows English only: a Spanish or Chinese condition
-    name it would misread ("cáncer de mama") is read as its English conditions ("breast cancer"); Chinese text
-    with no known name is left to full text alone; anything else is read as typed."""
+    name it would misread ("cáncer de mama") is read as `english`, the English conditions it names ("breast
+    cancer"); Chinese text with no known name is left to full text alone; anything else is read as typed."""
     if not q:
         return None
-    english = translated_conditions(q, lexemes)
     if english:
         return "; ".join(english)
     return None if _has_cjk(q) else q
@@ -126,7 +125,7 @@ def search_trials(session: Session, query: SearchQuery) -> SearchPage:
     dialect = dialect_of(session)
     lexemes = spanish_lexemes(session) if dialect == "postgresql" else None
     text = TextMatch(dialect, query.q, lexemes) if query.q else None
-    meaning_q = meaning_query(query.q, lexemes) if text is not None and not text.is_empty else None
+    meaning_q = meaning_query(query.q, text.translated) if text is not None and not text.is_empty else None
     meaning_ids = meaning_candidates(session, meaning_q)
     statement, values = search_statement(dialect, query, text, meaning_ids)
     names = frozenset(values)

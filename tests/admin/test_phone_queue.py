@@ -188,3 +188,16 @@ def test_an_admin_with_no_site_is_pointed_to_the_phone_queue(app: Flask, admin: 
     html = admin.get("/site/").get_data(as_text=True)
     assert "You are not a member of any study site yet" not in html
     assert 'href="/admin/requests/"' in html
+
+
+def test_the_admin_request_page_names_the_language_the_patient_used_as_the_site_area_does(
+    app: Flask, admin: FlaskClient, no_email_site: int
+) -> None:
+    """No language chosen on the form, the portal used in Spanish: both pages say Spanish, not "No preference"."""
+    patient = app.test_client()
+    patient.get("/about?lang=es")
+    assert post_contact(patient, TRIAL, site=str(no_email_site), language="").status_code == 302
+    with app.app_context():
+        public_id = db.session.scalars(select(ContactRequest.public_id)).one()
+    html = admin.get(f"/admin/requests/{public_id}?lang=en").get_data(as_text=True)
+    assert re.search(r"Preferred language</dt><dd>Spanish</dd>", html)
