@@ -64,6 +64,7 @@ run: demo-data i18n-compile $(DEV_SECRET)
 		trap 'kill $$catcher 2>/dev/null' EXIT INT TERM; \
 		export MAIL_SERVER=127.0.0.1 MAIL_PORT=$(MAIL_CATCHER_PORT); \
 	fi; \
+	export PORTAL_BASE_URL="$${PORTAL_BASE_URL:-http://$(HOST):$(PORT)}"; \
 	$(BIN)/flask --app portal run --host $(HOST) --port $(PORT)
 
 # Debian's Chromium for the browser tests; test tools may not download a browser of their own.
