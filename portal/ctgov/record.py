@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from portal import jsontext
 from portal.ctgov.ages import AgeError, parse_age
 from portal.ctgov.terms import trial_phrases
 
@@ -105,8 +105,11 @@ def content_hash(study: dict[str, Any]) -> str:
 def hashed_json(study: Any) -> tuple[str, str]:
     """The study's content hash, and the canonical JSON text it was worked out from (which the bulk writer stores
     as the raw copy as it is, instead of encoding the study a second time)."""
-    canonical = json.dumps(study, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(f"{NORMALISER_VERSION}\n{canonical}".encode()).hexdigest(), canonical
+    canonical = jsontext.canonical(study)
+    # surrogatepass: a record with a lone surrogate escape is still hashed (and then refused on its own when it is
+    # stored), instead of stopping the whole import.
+    text = f"{NORMALISER_VERSION}\n{canonical}".encode("utf-8", "surrogatepass")
+    return hashlib.sha256(text).hexdigest(), canonical
 
 
 class _Reader:

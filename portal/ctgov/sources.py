@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from portal import jsontext
+
 MB = 1024 * 1024
 # A study file in ClinicalTrials.gov's bulk zip takes at most a few MB; a member far past that is a zip bomb.
 MAX_MEMBER_BYTES = 50 * MB
@@ -90,7 +92,7 @@ def _records(data: Any, path: Path, member: str | None) -> list[SourceRecord]:
 
 def _parse(raw: bytes | bytearray, path: Path, member: str | None = None) -> list[SourceRecord]:
     try:
-        data = json.loads(raw)
+        data = jsontext.loads(raw)
     except json.JSONDecodeError as exc:
         return _failure(path, f"not valid JSON (line {exc.lineno}, column {exc.colno})", member)
     except UnicodeDecodeError:

@@ -20,6 +20,9 @@ NAMING_CONVENTION = {
 
 # JSONB on PostgreSQL (indexable, compact), plain JSON text elsewhere.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+# Plain JSON text on every database, for a document kept whole and only ever read whole (a trial's record as
+# imported): PostgreSQL stores `json` as the text it is given, with no conversion to and from JSONB's binary form.
+JSONDocument = JSON()
 
 
 def utcnow() -> datetime:
