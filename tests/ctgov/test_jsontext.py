@@ -24,7 +24,7 @@ def every_repository_record() -> list[object]:
         records.extend(data if isinstance(data, list) else data.get("studies", [data]))
     for path in sorted(DEMO_TRIALS.glob("*.json")):
         data = json.loads(path.read_bytes())
-        records.extend(data["studies"] if "studies" in data else [data])
+        records.extend(data.get("studies", [data]))
     return records
 
 
@@ -34,7 +34,8 @@ def test_the_canonical_text_of_every_record_is_the_standard_librarys() -> None:
     records = every_repository_record()
     assert len(records) > 1000
     for record in records:
-        assert jsontext.canonical(record) == json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        expected = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert jsontext.canonical(record) == expected
 
 
 def test_a_record_orjson_refuses_is_read_as_before(app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
