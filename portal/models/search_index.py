@@ -177,10 +177,26 @@ def _index_by_staging(session: Session, rows: list[dict[str, Any]], names: list[
     )
     insert_rows(session, staging, rows)
     fields = {name: staging.c[DOC_PREFIX + name] for name in FTS_COLUMNS}
+    # The ranked fields' vector is worked out once and the whole vector made from it and the other fields: the
+    # same tsvector as _pg_vector(fields) (`||` shifts the positions of what it appends). OFFSET 0 keeps PostgreSQL
+    # from folding the subquery into the outer one, which would parse the ranked fields twice again.
+    rest = tuple(name for name in FTS_COLUMNS if name not in RANKED_FIELDS)
+    ranked = (
+        select(
+            *(staging.c[name] for name in names),
+            *(fields[name] for name in rest),
+            _pg_vector(fields, RANKED_FIELDS).label(RANK_VECTOR_COLUMN),
+        )
+        .offset(0)
+        .subquery()
+    )
+    whole = ranked.c[RANK_VECTOR_COLUMN].op("||")(
+        _pg_vector({name: ranked.c[DOC_PREFIX + name] for name in rest}, rest)
+    )
     source = select(
-        *(staging.c[name] for name in names),
-        _pg_vector(fields).label(VECTOR_COLUMN),
-        _pg_vector(fields, RANKED_FIELDS).label(RANK_VECTOR_COLUMN),
+        *(ranked.c[name] for name in names),
+        whole.label(VECTOR_COLUMN),
+        ranked.c[RANK_VECTOR_COLUMN],
     )
     insert = postgresql.insert(_pg_facts).from_select([*names, VECTOR_COLUMN, RANK_VECTOR_COLUMN], source)
     update_set = {
