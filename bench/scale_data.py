@@ -14,6 +14,7 @@ a --seed.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import random
@@ -316,6 +317,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # Nothing made here forms a cycle; the collector walking the record pools again and again took 40% of the time.
+    gc.freeze()
+    gc.disable()
     try:
         m = generate(args.out, args.count, args.per_file, args.seed, args.sites_per_trial)
     except BenchError as exc:

@@ -14,6 +14,13 @@ from typing import Any
 import orjson
 
 
+class EncodedJSON(str):
+    """A JSON column's value already written as JSON text (the importer's canonical copy of a record): stored as
+    it is, not encoded again, by `dumps` (the engines' serializer) and by the bulk writer."""
+
+    __slots__ = ()
+
+
 def loads(data: bytes | bytearray | str) -> Any:
     try:
         return orjson.loads(data)
@@ -34,6 +41,8 @@ def canonical(value: Any) -> str:
 def dumps(value: Any) -> str:
     """A JSON column's text (the engines' `json_serializer`): compact, non-ASCII kept, keys as given; integer keys
     become strings, as with json.dumps."""
+    if isinstance(value, EncodedJSON):
+        return str(value)
     try:
         return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
     except TypeError:

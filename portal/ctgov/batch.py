@@ -22,9 +22,10 @@ from sqlalchemy import Table, bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from portal.ctgov.record import TrialData
+from portal.jsontext import EncodedJSON
 from portal.models import Site, SiteRecipientOverride, Trial, TrialCondition, TrialTerm
 from portal.models.base import utcnow
-from portal.models.bulk import EncodedJSON, insert_rows
+from portal.models.bulk import insert_rows
 from portal.models.search_index import IndexEntry, index_trials
 from portal.models.trial import SEARCH_FACT_COLUMNS, phase_mask
 from portal.vocabulary import OPEN_STATUSES, RECRUITING
@@ -92,6 +93,11 @@ def _opened_at(data: TrialData, stored: StoredTrial | None, now: datetime) -> da
     return None if stored is None else stored.opened_at
 
 
+def _raw(data: TrialData) -> Any:
+    """The record's copy as stored: the canonical JSON text its hash came from, when the reader kept it."""
+    return EncodedJSON(data.raw_json) if data.raw_json is not None else data.raw
+
+
 def write_trials(
     session: Session, plans: Sequence[tuple[TrialData, StoredTrial | None]]
 ) -> list[tuple[int, str | None]]:
@@ -105,7 +111,7 @@ def write_trials(
         rows = [
             {
                 **data.columns,
-                "raw": EncodedJSON(data.raw_json) if data.raw_json is not None else data.raw,
+                "raw": _raw(data),
                 "content_hash": data.content_hash,
                 "opened_at": _opened_at(data, None, now),
                 "hidden": False,
@@ -134,7 +140,7 @@ def write_trials(
         rows = [
             {
                 **data.columns,
-                "raw": data.raw,
+                "raw": _raw(data),
                 "content_hash": data.content_hash,
                 "opened_at": _opened_at(data, stored, now),
                 "updated_at": now,

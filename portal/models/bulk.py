@@ -10,14 +10,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import TableClause
 
+from portal.jsontext import EncodedJSON
 from portal.validation import PARAMETERS_CHECKED, check_storable
-
-
-class EncodedJSON(str):
-    """A JSON column's value already written as JSON text (the importer's canonical copy of a record): stored as
-    it is, not encoded again."""
-
-    __slots__ = ()
 
 
 def insert_rows(session: Session, table: TableClause, rows: list[dict[str, Any]]) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import undefer
 
 from portal.extensions import db
 from portal.models import Site, Trial
@@ -115,9 +116,10 @@ def test_a_newer_version_updates_the_trial_and_its_sites(app: Flask, runner: Fla
     assert result.exit_code == 0, result.output
     assert "0 created, 1 updated" in result.output
     with app.app_context():
-        trial = db.session.scalar(select(Trial))
+        trial = db.session.scalar(select(Trial).options(undefer(Trial.raw)))
         assert trial is not None
         assert trial.overall_status == "ACTIVE_NOT_RECRUITING"
+        assert trial.raw == newer  # the record's copy is the new version, as a JSON object
         facilities = [s.facility for s in trial.sites]
         assert "New Hope Clinic" in facilities
         assert len(facilities) == len(locations)
