@@ -49,12 +49,13 @@ def embed_changed_trials(session: Session) -> EmbedSummary | None:
     return summary
 
 
-def refresh_and_match(session: Session) -> tuple[EmbedSummary | None, RunSummary]:
+def refresh_and_match(session: Session, changed: int | None = None) -> tuple[EmbedSummary | None, RunSummary]:
     """The slow steps: the meaning vectors of changed trials, ANALYZE, so searches are planned on the new table
-    sizes, the glossary matches of the new and changed trials, then the alert run for the trials the import opened
-    (emails dispatched after its commits). Commits, as each step does."""
+    sizes (when the import changed enough of them to matter: `changed`, see refresh_planner_statistics), the glossary
+    matches of the new and changed trials, then the alert run for the trials the import opened (emails dispatched
+    after its commits). Commits, as each step does."""
     vectors = enrich_changed_trials(session)
-    refresh_planner_statistics(session)
+    refresh_planner_statistics(session, changed)
     return vectors, run_alerts(session)
 
 
@@ -113,7 +114,7 @@ def post_import(session: Session, summary: ImportSummary, *, on_worker: bool = F
         except RedisError as exc:
             log.warning("could not queue the vectors and glossary job (%s); running it here", type(exc).__name__)
         else:
-            refresh_planner_statistics(session)
+            refresh_planner_statistics(session, summary.created + summary.updated)
             return PostImport(alerts=run_alerts(session), enriching=True)
-    vectors, alerts = refresh_and_match(session)
+    vectors, alerts = refresh_and_match(session, summary.created + summary.updated)
     return PostImport(alerts=alerts, vectors=vectors)
