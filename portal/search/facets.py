@@ -44,6 +44,7 @@ from portal.search.filters import (
     json_values,
     narrow_by_text,
     near_sites,
+    pg_text_condition,
     search_values,
     sex_condition,
 )
@@ -85,7 +86,7 @@ def matching_rows(dialect: str, names: frozenset[str]) -> CTE:
         statement = narrow_by_text(dialect, names, statement, scored_when)
         narrowed = True
         if meaning:
-            statement = _with_meaning(dialect, statement, columns, conditions)
+            statement = _with_meaning(dialect, statement, columns, conditions, names)
     if has_place(names):
         if narrowed and (dialect == "sqlite" or meaning):
             # Kept apart: SQLite would otherwise run the whole MATCH again for every row of the place's join.
@@ -113,24 +114,31 @@ def meaning_ranks(dialect: str) -> Any:
     return select(cast(items.c.value, Integer).label("trial_id"), (items.c.key + 1).label("meaning_rank"))
 
 
-def _with_meaning(dialect: str, text_rows: Select[Any], columns: list[Any], conditions: dict[str, Any]) -> Select[Any]:
+def _with_meaning(
+    dialect: str, text_rows: Select[Any], columns: list[Any], conditions: dict[str, Any], names: frozenset[str]
+) -> Select[Any]:
     """The text's matches and the trials nearest in meaning, each once, with their text score (NULL for a trial
     the text does not match) and their meaning rank (NULL for one not near). The meaning's trials pass the same
     filters as the text's: hidden, age and healthy volunteers here, the faceted ones where the text's are."""
-    text_set = text_rows.cte("text_rows").prefix_with("MATERIALIZED")
     near = meaning_ranks(dialect).cte("meaning").prefix_with("MATERIALIZED")
     facts = SearchFacts
-    from_text = select(*text_set.c, near.c.meaning_rank).outerjoin(near, near.c.trial_id == text_set.c.trial_id)
     from_meaning = (
         select(*columns, null().label("score"), near.c.meaning_rank)
         .select_from(near)
         .join(facts, facts.trial_id == near.c.trial_id)
-        .where(
-            facts.hidden.is_(False),
-            *(c for name, c in conditions.items() if name not in FACETED),
-            near.c.trial_id.not_in(select(text_set.c.trial_id)),
-        )
+        .where(facts.hidden.is_(False), *(c for name, c in conditions.items() if name not in FACETED))
     )
+    if dialect == "postgresql":
+        # The text's matches are read once, straight into the fused set: a meaning trial the text also matches is
+        # left out of the meaning's branch by testing its own vector (a hundred rows at most), not by keeping every
+        # match (tens of thousands for a broad query) a second time to look it up in.
+        from_text = text_rows.outerjoin(near, near.c.trial_id == facts.trial_id).add_columns(near.c.meaning_rank)
+        from_meaning = from_meaning.where(~pg_text_condition(names))
+    else:
+        # SQLite's match is a join to the FTS5 table, not a test of one row: its matches are kept and looked up.
+        text_set = text_rows.cte("text_rows").prefix_with("MATERIALIZED")
+        from_text = select(*text_set.c, near.c.meaning_rank).outerjoin(near, near.c.trial_id == text_set.c.trial_id)
+        from_meaning = from_meaning.where(near.c.trial_id.not_in(select(text_set.c.trial_id)))
     both = union_all(from_text, from_meaning).subquery("text_or_meaning")
     return select(*both.c)
 

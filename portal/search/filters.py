@@ -158,6 +158,11 @@ def text_hits(dialect: str, names: frozenset[str]) -> Select[Any]:
     return matching_ids(dialect, bindparam(FTS_QUERY, type_=String), _text_binds(names))
 
 
+def pg_text_condition(names: frozenset[str]) -> ColumnElement[bool]:
+    """PostgreSQL: whether a search_facts row matches the text, as `narrow_by_text` asks it."""
+    return pg_text_match(_text_binds(names))[0]
+
+
 def narrow_by_text(
     dialect: str, names: frozenset[str], statement: Select[Any], scored_when: ColumnElement[bool]
 ) -> Select[Any]:
