@@ -171,6 +171,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "EMBEDDING_MODEL_PATH": os.environ.get("EMBEDDING_MODEL_PATH") or None,
         "EMBEDDING_TOKENIZER_PATH": os.environ.get("EMBEDDING_TOKENIZER_PATH") or None,
         "EMBEDDING_THREADS": _int("EMBEDDING_THREADS", 1),
+        # The vectors of this many recent search texts are kept per worker (portal.embeddings.runtime.QueryVectors).
+        "QUERY_VECTOR_CACHE": _int("QUERY_VECTOR_CACHE", 1024),
         "SEMANTIC_SEARCH": _bool(os.environ.get("SEMANTIC_SEARCH"), default=True),
         "EMBED_AFTER_IMPORT": _bool(os.environ.get("EMBED_AFTER_IMPORT"), default=True),
         # From this many vectors on, imports build a shared, memory-mapped index that searches use instead of

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -39,10 +40,37 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 
 
+class QueryVectors:
+    """The vectors of the last `size` search texts, newest kept: a search's next page, a filter ticked or the back
+    button asks for the same words again, and the model takes 10 to 30 ms a text on a busy CPU. In memory only,
+    never logged; 1.5 KB a text (1,024 by default: QUERY_VECTOR_CACHE, 0 turns it off)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._vectors: OrderedDict[str, Vectors] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def vector(self, embedder: Embedder, text: str) -> Vectors:
+        if self._size <= 0:
+            return embedder.embed_one(text)
+        with self._lock:
+            found = self._vectors.get(text)
+            if found is not None:
+                self._vectors.move_to_end(text)
+                return found
+        vector = embedder.embed_one(text)
+        with self._lock:
+            self._vectors[text] = vector
+            while len(self._vectors) > self._size:
+                self._vectors.popitem(last=False)
+        return vector
+
+
 @dataclass(frozen=True)
 class _LoadedModel:
     key: tuple[Any, ...]
     embedder: Embedder | None  # None: it could not be loaded (and the warning was logged)
+    queries: QueryVectors = field(default_factory=lambda: QueryVectors(0))
 
 
 @dataclass(frozen=True)
@@ -101,13 +129,19 @@ def get_embedder() -> Embedder | None:
         except ModelUnavailable as exc:
             log.warning("matching by meaning is off: %s; searches use full text alone", exc)
             embedder = None
-        app.extensions["embedding_model"] = _LoadedModel(key, embedder)
+        app.extensions["embedding_model"] = _LoadedModel(key, embedder, QueryVectors(_cache_size(app.config)))
         return embedder
+
+
+def _cache_size(config: Any) -> int:
+    return int(config.get("QUERY_VECTOR_CACHE", 1024))
 
 
 def set_embedder(app: Any, embedder: Any) -> None:
     """Use this embedder in the app (a test wraps the real model to count or reuse its work)."""
-    app.extensions["embedding_model"] = _LoadedModel(_model_key(app.config), embedder)
+    app.extensions["embedding_model"] = _LoadedModel(
+        _model_key(app.config), embedder, QueryVectors(_cache_size(app.config))
+    )
 
 
 INDEX_META_FILE = "trial-vectors.json"  # names the current index file (portal.embeddings.index)
@@ -181,4 +215,5 @@ def nearest_to_text(session: Session, text: str, limit: int, min_similarity: flo
     embedder = get_embedder()
     if embedder is None:
         return None
-    return matrix.nearest(embedder.embed_one(text), limit, min_similarity)
+    loaded: _LoadedModel = current_app.extensions["embedding_model"]
+    return matrix.nearest(loaded.queries.vector(embedder, text), limit, min_similarity)

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
-from portal.embeddings.runtime import get_embedder
+from portal.embeddings.runtime import get_embedder, set_embedder
 from portal.extensions import db
 from portal.search.service import SearchPage, parse_search_args, search_trials
 from tests.embeddings.conftest import RecordingEmbedder, import_and_embed
@@ -130,3 +130,21 @@ def test_chinese_text_with_no_known_name_is_left_to_full_text(
     page = search(app, q="晚上睡不好觉")
     assert embedder.texts_asked == []
     assert not page.by_meaning and page.hits == []
+
+
+def test_the_next_page_of_a_search_does_not_run_the_model_again(
+    app: Flask, demo: None, embedder: RecordingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = search(app, q="trouble sleeping at night")
+    asked = len(embedder.texts_asked)
+    again = search(app, q="trouble sleeping at night", status="RECRUITING")
+    assert len(embedder.texts_asked) == asked  # the same words: their vector was kept
+    assert first.by_meaning and set(ids(again)) <= set(ids(first))
+    search(app, q="trouble falling asleep")
+    assert embedder.texts_asked[asked:] == ["trouble falling asleep"]
+    # Turned off, every search asks the model.
+    monkeypatch.setitem(app.config, "QUERY_VECTOR_CACHE", 0)
+    set_embedder(app, embedder)
+    search(app, q="trouble falling asleep")
+    search(app, q="trouble falling asleep")
+    assert embedder.texts_asked[asked + 1 :] == ["trouble falling asleep", "trouble falling asleep"]
