@@ -42,7 +42,7 @@ def upgrade():
         )
     else:
         op.execute(
-            f"CREATE TRIGGER {TRIGGER} AFTER DELETE ON trials "
+            f"CREATE TRIGGER {TRIGGER} AFTER DELETE ON trials "  # noqa: S608
             "BEGIN DELETE FROM trial_terms WHERE trial_id = old.id; END"
         )
 
