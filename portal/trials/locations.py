@@ -8,8 +8,8 @@ from datetime import date
 
 from flask_babel import gettext
 
-from portal.models import Site
 from portal.trials.presenters import partial_date
+from portal.trials.sites import LIST_ALL_UP_TO, SiteFacts
 from portal.vocabulary import NOT_YET_RECRUITING, RECRUITING
 
 # Up to this many sites, every group is shown open; beyond it groups start collapsed.
@@ -29,7 +29,7 @@ LIST_ORDER = (RECRUITING_NOW, WAS_RECRUITING, WAS_NOT_YET_RECRUITING, NOT_RECRUI
 class SiteList:
     kind: str
     label: str
-    sites: list[Site]
+    sites: list[SiteFacts]
 
     @property
     def badges(self) -> bool:
@@ -40,7 +40,8 @@ class SiteList:
 @dataclass
 class RegionGroup:
     name: str
-    sites: list[Site] = field(default_factory=list)
+    key: str = ""  # the site's state, else its city, as the record writes it; "" when it gives neither
+    sites: list[SiteFacts] = field(default_factory=list)
     site_lists: list[SiteList] = field(default_factory=list)
 
     @property
@@ -51,6 +52,7 @@ class RegionGroup:
 @dataclass
 class CountryGroup:
     name: str
+    key: str = ""  # the country as the record writes it; "" when it gives none
     regions: list[RegionGroup] = field(default_factory=list)
 
     @property
@@ -60,6 +62,18 @@ class CountryGroup:
     @property
     def recruiting(self) -> int:
         return sum(region.recruiting for region in self.regions)
+
+    @property
+    def region_pages(self) -> bool:
+        """Too many sites for one page: its regions are listed, each with a page of its own."""
+        return self.site_count > LIST_ALL_UP_TO and len(self.regions) > 1
+
+    def region(self, key: str) -> RegionGroup | None:
+        return next((region for region in self.regions if region.key == key), None)
+
+
+def country_group(groups: list[CountryGroup], key: str) -> CountryGroup | None:
+    return next((country for country in groups if country.key == key), None)
 
 
 def _sort_key(text: str) -> str:
@@ -94,7 +108,7 @@ def list_labels(last_updated: date | None) -> dict[str, str]:
     }
 
 
-def group_sites(sites: Iterable[Site], *, trial_open: bool, last_updated: date | None) -> list[CountryGroup]:
+def group_sites(sites: Iterable[SiteFacts], *, trial_open: bool, last_updated: date | None) -> list[CountryGroup]:
     """The sites by country and region; within a region, one list per status kind, in LIST_ORDER.
 
     `trial_open`: the trial's overall status is one of OPEN_STATUSES. When it is not, no site is recruiting now,
@@ -102,19 +116,22 @@ def group_sites(sites: Iterable[Site], *, trial_open: bool, last_updated: date |
     """
     labels = list_labels(last_updated)
     by_country: dict[str, dict[str, RegionGroup]] = {}
+    no_place = gettext("Place not given")
     for site in sites:
-        country = site.country or gettext("Country not given")
-        region = site.state or site.city or gettext("Place not given")
-        regions = by_country.setdefault(country, {})
-        regions.setdefault(region, RegionGroup(region)).sites.append(site)
+        region_key = site.state or site.city or ""
+        regions = by_country.setdefault(site.country or "", {})
+        if region_key not in regions:
+            regions[region_key] = RegionGroup(region_key or no_place, region_key)
+        regions[region_key].sites.append(site)
     groups = []
-    for country in sorted(by_country, key=_sort_key):
+    no_country = gettext("Country not given")
+    for country in sorted(by_country, key=lambda key: _sort_key(key or no_country)):
         regions = sorted(by_country[country].values(), key=lambda r: _sort_key(r.name))
         for region in regions:
             region.sites.sort(key=lambda s: (_sort_key(s.city or ""), _sort_key(s.facility or "")))
-            by_kind: dict[str, list[Site]] = {}
+            by_kind: dict[str, list[SiteFacts]] = {}
             for site in region.sites:
                 by_kind.setdefault(_list_kind(site.status, trial_open), []).append(site)
             region.site_lists = [SiteList(kind, labels[kind], by_kind[kind]) for kind in LIST_ORDER if kind in by_kind]
-        groups.append(CountryGroup(country, regions))
+        groups.append(CountryGroup(country or no_country, country, regions))
     return groups
