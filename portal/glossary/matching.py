@@ -52,6 +52,8 @@ class TermMatcher:
     folded: dict[str, str]  # key of any other form -> slug
     # The forms by the start of their leading word, each with its place in the regex (None: use the regex alone).
     by_prefix: dict[str, tuple[tuple[int, str], ...]] | None = None
+    # The regex to try for each start of a word met so far (None: no form starts so).
+    _regexes: dict[str, re.Pattern[str] | None] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def slug_of(self, matched: str) -> str | None:
         key = form_key(matched, True)
@@ -77,26 +79,34 @@ class TermMatcher:
         if self.by_prefix is None:
             yield from self.regex.finditer(text)
             return
-        by_prefix = self.by_prefix
+        regexes = self._regexes
         end = 0
         for token in _TOKEN_RE.finditer(text):
             start = token.start()
             if start < end:
                 continue
             word = token.group()
-            if not word.isascii():  # case folding beyond ASCII: let the whole regex decide
-                match = self.regex.match(text, start)
-            else:
-                word = word[:PREFIX].lower()
-                forms: tuple[tuple[int, str], ...] = ()
-                for length in range(1, len(word) + 1):
-                    forms += by_prefix.get(word[:length], ())
-                if not forms:
+            if word.isascii():
+                start_of_word = word[:PREFIX].lower()
+                regex = regexes.get(start_of_word, False)
+                if regex is False:
+                    regex = regexes[start_of_word] = self._regex_for(start_of_word)
+                if regex is None:
                     continue
-                match = _forms_regex(tuple(sorted(forms))).match(text, start)
+            else:  # case folding beyond ASCII: let the whole regex decide
+                regex = self.regex
+            match = regex.match(text, start)
             if match is not None:
                 end = match.end()
                 yield match
+
+    def _regex_for(self, start_of_word: str) -> re.Pattern[str] | None:
+        """The alternation of the forms a word starting so can begin with; None when there are none."""
+        assert self.by_prefix is not None
+        forms: tuple[tuple[int, str], ...] = ()
+        for length in range(1, len(start_of_word) + 1):
+            forms += self.by_prefix.get(start_of_word[:length], ())
+        return _forms_regex(tuple(sorted(forms))) if forms else None
 
 
 @lru_cache(maxsize=4096)

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app, render_template
+from flask import current_app, render_template, url_for
 from sqlalchemy.orm import Session
 
 from portal.cache import FragmentCache
 from portal.i18n import current_locale
 from portal.models import Trial
 from portal.trials import freshness
-from portal.trials.locations import country_group, group_sites
+from portal.trials.locations import country_group, group_sites, location_index
 from portal.trials.page import closed_trial_notice, page_version, site_replies
 from portal.trials.services import get_trial
 from portal.trials.sites import site_rows
@@ -45,6 +45,11 @@ def render_locations_page(session: Session, trial: Trial, country_key: str | Non
     elif region_key is not None:
         raise NoSuchPlace(region_key)
     regions = [region] if region else country.regions if country else []
+    index = []
+    if country is None or (region is None and country.region_pages):
+        index = location_index(
+            [country] if country else groups, url_for("trials.locations", nct_id=trial.nct_id), trial_open=trial_open
+        )
     shown = [site for group in regions for site in group.sites]
     return render_template(
         "trials/locations.html",
@@ -55,6 +60,8 @@ def render_locations_page(session: Session, trial: Trial, country_key: str | Non
         country=country,
         region=region,
         regions=regions,
+        # The countries (no country chosen), or the chosen country's regions, each with its page.
+        location_index=index if country is None else index[0].regions if index else [],
         site_count=len(shown) if country else len(sites),
         recruiting_count=sum(group.recruiting for group in regions) if country else sum(c.recruiting for c in groups),
         site_badges={code: (status_css(code), status_label(code)) for code in {s.status for s in shown if s.status}},

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import urlencode
 
-from flask_babel import gettext
+from flask_babel import format_decimal, get_translations, gettext
 
-from portal.trials.presenters import partial_date
+from portal.trials.presenters import local_country_name, partial_date
 from portal.trials.sites import LIST_ALL_UP_TO, SiteFacts
 from portal.vocabulary import NOT_YET_RECRUITING, RECRUITING
 
@@ -135,3 +136,50 @@ def group_sites(sites: Iterable[SiteFacts], *, trial_open: bool, last_updated: d
             region.site_lists = [SiteList(kind, labels[kind], by_kind[kind]) for kind in LIST_ORDER if kind in by_kind]
         groups.append(CountryGroup(country or no_country, country, regions))
     return groups
+
+
+@dataclass
+class IndexEntry:
+    """A country or region in a big trial's list of places: its name, its page and its counts in words."""
+
+    name: str
+    href: str
+    counts: str
+    regions: list[IndexEntry] = field(default_factory=list)
+
+
+def _counted(singular: str, plural: str, number: int) -> str:
+    """ngettext with the number in the reader's form ("1,147"), as the templates write it (the same messages)."""
+    return get_translations().ungettext(singular, plural, number) % {"num": format_decimal(number)}
+
+
+def location_index(groups: list[CountryGroup], base_url: str, *, trial_open: bool) -> list[IndexEntry]:
+    """The countries, and the regions of each country too big for one page, each linking to its page of sites
+    (`base_url`: the trial's locations page). Each count's words are worked out once: a country can have 50
+    regions, and each lookup of a translation costs more than the rest of its line."""
+    labels: dict[tuple[int, int], str] = {}
+
+    def counts(sites: int, recruiting: int) -> str:
+        key = (sites, recruiting if trial_open else -1)
+        if key not in labels:
+            text = _counted("%(num)s site", "%(num)s sites", sites)
+            if trial_open:
+                text += ", " + _counted("%(num)s recruiting", "%(num)s recruiting", recruiting)
+            labels[key] = text
+        return labels[key]
+
+    entries = []
+    for country in groups:
+        href = f"{base_url}?{urlencode({'country': country.key})}"
+        entry = IndexEntry(local_country_name(country.name), href, counts(country.site_count, country.recruiting))
+        if country.region_pages:
+            entry.regions = [
+                IndexEntry(
+                    region.name,
+                    f"{base_url}?{urlencode({'country': country.key, 'region': region.key})}",
+                    counts(len(region.sites), region.recruiting),
+                )
+                for region in country.regions
+            ]
+        entries.append(entry)
+    return entries

@@ -30,7 +30,7 @@ from portal.search.params import parse_search_args
 from portal.text import shorten, split_long_markdown, to_plain_text
 from portal.trials import freshness
 from portal.trials.freshness import NotOpenNotice, not_open_notice, stale_reasons, stale_status_warning
-from portal.trials.locations import OPEN_GROUPS_UP_TO, group_sites
+from portal.trials.locations import OPEN_GROUPS_UP_TO, group_sites, location_index
 from portal.trials.plain_summary import shown_plain_summary
 from portal.trials.presenters import who_can_join
 from portal.trials.record_copy import RecordCopy
@@ -199,7 +199,11 @@ def render_trial_page(
         location_groups=location_groups,
         site_count=len(sites),
         # A big trial lists its countries and regions here; each has a page of its own sites.
-        location_index=len(sites) > LIST_ALL_UP_TO,
+        location_index=(
+            location_index(location_groups, url_for("trials.locations", nct_id=nct_id), trial_open=trial_open)
+            if len(sites) > LIST_ALL_UP_TO
+            else None
+        ),
         recruiting_count=sum(country.recruiting for country in location_groups),
         groups_open=len(sites) <= OPEN_GROUPS_UP_TO,
         # Looked up once here rather than once per site: a trial can have 1,000+ sites.

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Dialect, text
 from sqlalchemy.orm import Session
-
-from portal.models import Site
 
 # Up to this many sites, a trial's page lists every one of them; a bigger trial's page lists its countries and
 # regions, each with a page of its own sites, and its contact form offers the nearest few recruiting sites.
@@ -49,12 +48,24 @@ class SiteRow(NamedTuple):
     longitude: float | None
 
 
-_SITE_ROWS = select(
-    Site.id, Site.facility, Site.city, Site.state, Site.zip, Site.country, Site.status, Site.latitude, Site.longitude
-).order_by(Site.position)
+# Plain SQL, straight to the driver: building rows through the ORM cost more than the query for 1,000 sites.
+_SITE_ROWS_SQL = text(
+    "SELECT id, facility, city, state, zip, country, status, latitude, longitude FROM sites"
+    " WHERE trial_id = :trial_id ORDER BY position"
+)
+
+
+@lru_cache(maxsize=4)
+def _site_rows_driver_sql(dialect: Dialect) -> str:
+    """The statement in the driver's own parameter style, compiled once per dialect."""
+    return str(_SITE_ROWS_SQL.compile(dialect=dialect))
 
 
 def site_rows(session: Session, trial_id: int) -> list[SiteRow]:
     """The trial's sites in the record's order. A trial can have 1,000+ sites: plain tuples, no JSON decoded."""
-    result = session.execute(_SITE_ROWS.where(Site.trial_id == trial_id))
-    return [SiteRow._make(row) for row in result.tuples()]
+    connection = session.connection()
+    sql = _site_rows_driver_sql(connection.dialect)
+    params: dict[str, int] | tuple[int] = (
+        {"trial_id": trial_id} if connection.dialect.paramstyle in {"named", "pyformat"} else (trial_id,)
+    )
+    return [SiteRow._make(row) for row in connection.exec_driver_sql(sql, params)]
