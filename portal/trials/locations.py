@@ -44,10 +44,7 @@ class RegionGroup:
     key: str = ""  # the site's state, else its city, as the record writes it; "" when it gives neither
     sites: list[SiteFacts] = field(default_factory=list)
     site_lists: list[SiteList] = field(default_factory=list)
-
-    @property
-    def recruiting(self) -> int:
-        return sum(len(group.sites) for group in self.site_lists if group.kind == RECRUITING_NOW)
+    recruiting: int = 0  # sites recruiting now (none when the trial is not open)
 
 
 @dataclass
@@ -109,11 +106,14 @@ def list_labels(last_updated: date | None) -> dict[str, str]:
     }
 
 
-def group_sites(sites: Iterable[SiteFacts], *, trial_open: bool, last_updated: date | None) -> list[CountryGroup]:
+def group_sites(
+    sites: Iterable[SiteFacts], *, trial_open: bool, last_updated: date | None, lists: bool = True
+) -> list[CountryGroup]:
     """The sites by country and region; within a region, one list per status kind, in LIST_ORDER.
 
     `trial_open`: the trial's overall status is one of OPEN_STATUSES. When it is not, no site is recruiting now,
-    whatever the record last said of it.
+    whatever the record last said of it. `lists=False`: the places and their counts only (a big trial's page), with
+    no region's sites sorted into lists.
     """
     labels = list_labels(last_updated)
     by_country: dict[str, dict[str, RegionGroup]] = {}
@@ -129,6 +129,10 @@ def group_sites(sites: Iterable[SiteFacts], *, trial_open: bool, last_updated: d
     for country in sorted(by_country, key=lambda key: _sort_key(key or no_country)):
         regions = sorted(by_country[country].values(), key=lambda r: _sort_key(r.name))
         for region in regions:
+            if trial_open:
+                region.recruiting = sum(1 for site in region.sites if site.status == RECRUITING)
+            if not lists:
+                continue
             region.sites.sort(key=lambda s: (_sort_key(s.city or ""), _sort_key(s.facility or "")))
             by_kind: dict[str, list[SiteFacts]] = {}
             for site in region.sites:

@@ -169,7 +169,10 @@ def render_trial_page(
     statuses = {site.status for site in sites if site.status}
     summary = to_plain_text(trial.brief_summary) or trial.brief_title
     trial_open = trial.overall_status in OPEN_STATUSES
-    location_groups = group_sites(sites, trial_open=trial_open, last_updated=trial.last_update_posted_on)
+    # A big trial's page shows its places and their counts; each place's page lists its sites.
+    location_groups = group_sites(
+        sites, trial_open=trial_open, last_updated=trial.last_update_posted_on, lists=len(sites) <= LIST_ALL_UP_TO
+    )
     return render_template(
         "trials/detail.html",
         trial=trial,
