@@ -3,9 +3,11 @@ its sites (no JavaScript needed), and every site is on exactly one of those page
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -16,7 +18,9 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Site, Trial
 from portal.trials.locations import group_sites, location_index
+from portal.trials.services import page_record
 from portal.trials.sites import LIST_ALL_UP_TO, SiteRow
+from tests.conftest import DEMO_TRIALS, import_files
 from tests.trials.page_items import listings_with_place_pages, location_links, site_listings, squash
 
 BIG = "NCT04267848"  # 1,148 sites, recruiting: 1,147 in the United States (49 states), 1 in Guam
@@ -171,3 +175,26 @@ def test_the_index_links_each_place_by_the_names_the_record_uses(app: Flask) -> 
     assert entry.name == "Country not given"
     assert entry.href == "/trials/NCT00000001/locations?country="
     assert entry.counts == "3 sites, 3 recruiting"
+
+
+def test_the_page_reads_the_record_without_its_list_of_locations_and_still_knows_the_copy_gives_them(
+    app: Flask, client: FlaskClient, tmp_path: Path
+) -> None:
+    """The page's copy of the record comes from the database with its locations list emptied (the sites come from
+    their table): a contacts and locations module that holds nothing else must still count as given."""
+    record = json.loads((DEMO_TRIALS / f"{SMALL}.json").read_text())
+    module = record["protocolSection"]["contactsLocationsModule"]
+    for key in [key for key in module if key != "locations"]:
+        del module[key]
+    (tmp_path / "study.json").write_text(json.dumps(record))
+    assert import_files(app, tmp_path / "study.json").failed == 0
+    with app.app_context():
+        trial = db.session.scalar(select(Trial).where(Trial.nct_id == SMALL))
+        assert trial is not None
+        page_copy = page_record(db.session, trial)
+        assert page_copy["protocolSection"]["contactsLocationsModule"] == {"locations": []}
+        assert trial.raw["protocolSection"]["contactsLocationsModule"]["locations"]  # the stored record is whole
+        db.session.remove()
+    section = locations_section(get(client, f"/trials/{SMALL}"))
+    assert "33 study sites" in squash(section)
+    assert "Not given in this copy of the record" not in section
