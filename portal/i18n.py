@@ -109,12 +109,8 @@ def language_links() -> list[dict[str, str | bool]]:
     """The switcher: each language in its own name, a link to this page in it, and whether it is the current one."""
     current = current_locale()
     return [
-        {
-            "tag": tag(locale),
-            "name": OWN_NAMES.get(locale, tag(locale)),
-            "href": url_in(locale),
-            "current": locale == current,
-        }
+        {"tag": tag(locale), "name": OWN_NAMES.get(locale, tag(locale)), "href": url_in(locale),
+         "current": locale == current}
         for locale in supported_locales()
     ]
 

@@ -65,7 +65,6 @@ def preferred_language_code(language: str | None, ui_locale: str | None) -> str 
     code = UI_LOCALE_LANGUAGE.get(ui_locale or "")
     return code if code and code != "en" else None
 
-
 SEXES = ("FEMALE", "MALE")
 
 STATUS_LABELS: dict[str, LazyString] = {
@@ -315,6 +314,6 @@ def language_name_in(code: str, locale: str) -> str:
 
 
 def preferred_language_name(language: str | None, ui_locale: str | None, in_locale: str = "en") -> str | None:
-    """ "Spanish": the preferred language, named for the study team (English by default); None: no preference."""
+    """"Spanish": the preferred language, named for the study team (English by default); None: no preference."""
     code = preferred_language_code(language, ui_locale)
     return language_name_in(code, in_locale) if code else None

@@ -93,4 +93,6 @@ bp.add_app_template_global(glossary_version, "glossary_version")
 def glossary_definitions_url() -> str:
     """The popovers' definitions in the page's language; the URL names the versions, so it may be cached long."""
     locale = current_locale()
-    return url_for("glossary.definitions", v=f"{glossary_version()}.{translation_version(locale)}", lang=tag(locale))
+    return url_for(
+        "glossary.definitions", v=f"{glossary_version()}.{translation_version(locale)}", lang=tag(locale)
+    )

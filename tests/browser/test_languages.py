@@ -57,10 +57,8 @@ def test_the_scripts_use_the_pages_catalogue(page: Page, live_server: str, app: 
         with force_locale("es"):
             expected = gettext("Link copied.")
     assert page.evaluate("window.portalI18n.gettext('Link copied.')") == expected
-    one = page.evaluate(
-        "window.portalI18n.ngettext('Works until %(date)s · %(num)d note', "
-        "'Works until %(date)s · %(num)d notes', 1, {date: 'X'})"
-    )
+    one = page.evaluate("window.portalI18n.ngettext('Works until %(date)s · %(num)d note', "
+                        "'Works until %(date)s · %(num)d notes', 1, {date: 'X'})")
     assert "1" in one and "X" in one and "%(" not in one
 
 

@@ -23,24 +23,12 @@ def test_alert_emails_are_written_in_the_subscribers_language(
     subscriber = Subscriber(email="pat@example.org", language=language, ui_locale=ui_locale)
     subscriber.conditions = [SubscriberCondition(label="lupus", phrase="lupu")]
     trial = AlertedTrial(
-        nct_id="NCT90000001",
-        title="A study",
-        url="https://trials.example.org/trials/NCT90000001",
-        status="Recruiting",
-        condition="lupus",
-        trial_term="Lupus Nephritis",
-        site=None,
-        distance=None,
+        nct_id="NCT90000001", title="A study", url="https://trials.example.org/trials/NCT90000001",
+        status="Recruiting", condition="lupus", trial_term="Lupus Nephritis", site=None, distance=None,
     )
-    context = dict(
-        subscriber=subscriber,
-        trials=[trial],
-        more=3,
-        total=4,
-        portal_name="Trial Finder",
-        manage_url="https://trials.example.org/alerts/manage/t",
-        unsubscribe_url="https://trials.example.org/alerts/unsubscribe/t",
-    )
+    context = dict(subscriber=subscriber, trials=[trial], more=3, total=4, portal_name="Trial Finder",
+                   manage_url="https://trials.example.org/alerts/manage/t",
+                   unsubscribe_url="https://trials.example.org/alerts/unsubscribe/t")
     with app.test_request_context():
         for name in ("alerts_new", "alerts_digest"):
             bulk = BulkEmailRenderer(email_locale(language, ui_locale)).render(name, **context)

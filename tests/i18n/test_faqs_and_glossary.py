@@ -34,18 +34,12 @@ def spanish_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     )
     monkeypatch.setattr(faq_translations, "DATA_DIR", tmp_path)
     monkeypatch.setattr(glossary_translations, "DATA_DIR", tmp_path)
-    for cached in (
-        faq_translations.default_translations,
-        glossary_translations.translated_terms,
-        glossary_translations.translation_version,
-    ):
+    for cached in (faq_translations.default_translations, glossary_translations.translated_terms,
+                   glossary_translations.translation_version):
         cached.cache_clear()
     yield
-    for cached in (
-        faq_translations.default_translations,
-        glossary_translations.translated_terms,
-        glossary_translations.translation_version,
-    ):
+    for cached in (faq_translations.default_translations, glossary_translations.translated_terms,
+                   glossary_translations.translation_version):
         cached.cache_clear()
 
 
@@ -54,10 +48,7 @@ def faq_blocks(html: str) -> list[str]:
 
 
 def test_default_faqs_are_shown_in_the_readers_language_and_others_in_english(
-    app: Flask,
-    client: FlaskClient,
-    import_demo,
-    spanish_data: None,  # type: ignore[no-untyped-def]
+    app: Flask, client: FlaskClient, import_demo, spanish_data: None  # type: ignore[no-untyped-def]
 ) -> None:
     import_demo(TRIAL)
     with app.app_context():
@@ -98,9 +89,7 @@ def test_the_glossary_page_and_popovers_are_in_the_readers_language(client: Flas
 
 
 def test_the_trial_page_asks_for_its_languages_definitions(
-    client: FlaskClient,
-    import_demo,
-    spanish_data: None,  # type: ignore[no-untyped-def]
+    client: FlaskClient, import_demo, spanish_data: None  # type: ignore[no-untyped-def]
 ) -> None:
     import_demo(TRIAL)
     spanish = client.get(f"/trials/{TRIAL}?lang=es").get_data(as_text=True)

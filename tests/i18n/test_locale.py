@@ -62,9 +62,8 @@ def test_every_page_has_a_switcher_and_alternates_and_varies(client: FlaskClient
     }
     switcher = re.search(r'<nav class="language-switcher".*?</nav>', html, re.S)
     assert switcher
-    links = re.findall(
-        r'<a href="([^"]+)" hreflang="([^"]+)" lang="([^"]+)"( aria-current="true")?>([^<]+)</a>', switcher.group(0)
-    )
+    links = re.findall(r'<a href="([^"]+)" hreflang="([^"]+)" lang="([^"]+)"( aria-current="true")?>([^<]+)</a>',
+                       switcher.group(0))
     assert [(href, name, bool(current)) for href, _h, _l, current, name in links] == [
         ("/trials?q=asthma&amp;page=1&amp;lang=en", "English", False),
         ("/trials?q=asthma&amp;page=1&amp;lang=es", "Español", True),

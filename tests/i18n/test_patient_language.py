@@ -19,10 +19,8 @@ from tests.contact.helpers import TRIAL, post_contact
 from tests.notes.helpers import api_post, share
 from tests.staff import ALICE, TwoSites, make_request, sign_in, two_sites
 
-PATIENT_LINE = (
-    "They will tell you more about the trial and ask some questions to see if it may be right for you. "
+PATIENT_LINE = "They will tell you more about the trial and ask some questions to see if it may be right for you. " \
     "Taking part is always your choice."
-)
 SITE_LINE = "A person would like to hear from the study team about this trial."
 
 
@@ -43,12 +41,7 @@ def emails(app: Flask, kind: str) -> list[OutboxEmail]:
 
 @pytest.mark.parametrize(("lang", "locale", "language"), [("es", "es", "Spanish"), ("zh-Hans", "zh_Hans", "Chinese")])
 def test_a_contact_request_keeps_the_patients_language(
-    app: Flask,
-    client: FlaskClient,
-    import_demo,
-    lang: str,
-    locale: str,
-    language: str,  # type: ignore[no-untyped-def]
+    app: Flask, client: FlaskClient, import_demo, lang: str, locale: str, language: str  # type: ignore[no-untyped-def]
 ) -> None:
     import_demo(TRIAL)
     client.get(f"/about?lang={lang}")
@@ -77,9 +70,7 @@ def test_a_contact_request_keeps_the_patients_language(
 
 
 def test_a_language_chosen_on_the_form_wins_and_english_readers_state_none(
-    app: Flask,
-    client: FlaskClient,
-    import_demo,  # type: ignore[no-untyped-def]
+    app: Flask, client: FlaskClient, import_demo  # type: ignore[no-untyped-def]
 ) -> None:
     import_demo(TRIAL)
     client.get("/about?lang=zh-Hans")
@@ -121,9 +112,7 @@ def test_an_alert_sign_up_in_chinese_is_confirmed_in_chinese(app: Flask, client:
 
 
 def test_a_notes_link_is_emailed_in_the_language_it_was_shared_from(
-    app: Flask,
-    client: FlaskClient,
-    import_demo,  # type: ignore[no-untyped-def]
+    app: Flask, client: FlaskClient, import_demo  # type: ignore[no-untyped-def]
 ) -> None:
     import_demo(TRIAL)
     client.get("/about?lang=es")
@@ -135,11 +124,8 @@ def test_a_notes_link_is_emailed_in_the_language_it_was_shared_from(
     assert api_post(client, "/notes/shares/email", request).status_code == 200
     [email] = emails(app, "notes_link")
     with app.test_request_context(), force_locale("es"):
-        expected = gettext(
-            "Notes about the trial %(nct_id)s were shared with you on %(portal)s",
-            nct_id=TRIAL,
-            portal=app.config["PORTAL_NAME"],
-        )
+        expected = gettext("Notes about the trial %(nct_id)s were shared with you on %(portal)s", nct_id=TRIAL,
+                           portal=app.config["PORTAL_NAME"])
     assert email.subject == expected
     assert email.subject != f"Notes about the trial {TRIAL} were shared with you on {app.config['PORTAL_NAME']}"
 

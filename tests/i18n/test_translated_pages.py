@@ -103,11 +103,8 @@ def test_plurals_follow_each_languages_rules(app: Flask) -> None:
 @pytest.mark.parametrize("lang", ["es", "zh-Hans"])
 def test_dates_and_numbers_follow_the_locale(client: FlaskClient, lang: str) -> None:
     html = client.get(f"/trials/{TRIAL}?lang={lang}").get_data(as_text=True)
-    english_months = re.findall(
-        r"\b\d{1,2} (?:January|February|March|April|May|June|July|August|September|"
-        r"October|November|December) \d{4}\b",
-        html,
-    )
+    english_months = re.findall(r"\b\d{1,2} (?:January|February|March|April|May|June|July|August|September|"
+                                r"October|November|December) \d{4}\b", html)
     assert english_months == []
 
 

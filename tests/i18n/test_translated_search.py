@@ -56,13 +56,8 @@ def test_a_translated_query_is_searched_as_its_english_condition_and_its_synonym
 
 def test_postgresql_stems_let_spanish_inflections_match(names: Path) -> None:
     """The `spanish` configuration's lexemes, as PostgreSQL gives them (a stand-in reader with its output)."""
-    stems = {
-        "cancer de mama": {"canc", "mam"},
-        "cancer de seno": {"canc", "sen"},
-        "cancer": {"canc"},
-        "asma": {"asma"},
-        "canceres de la mama": {"canc", "mam"},
-    }
+    stems = {"cancer de mama": {"canc", "mam"}, "cancer de seno": {"canc", "sen"}, "cancer": {"canc"},
+             "asma": {"asma"}, "canceres de la mama": {"canc", "mam"}}
 
     def lexemes(texts: list[str]) -> list[frozenset[str]]:
         return [frozenset(stems.get(text, set(text.split()))) for text in texts]
@@ -75,12 +70,7 @@ def test_postgresql_stems_let_spanish_inflections_match(names: Path) -> None:
 @pytest.mark.parametrize("page_language", ["en", "es", "zh-Hans"])
 @pytest.mark.parametrize("query", ["cáncer de mama", "乳腺癌"])
 def test_a_search_in_spanish_or_chinese_finds_breast_cancer_trials(
-    app: Flask,
-    client: FlaskClient,
-    import_demo,
-    names: Path,
-    page_language: str,
-    query: str,  # type: ignore[no-untyped-def]
+    app: Flask, client: FlaskClient, import_demo, names: Path, page_language: str, query: str  # type: ignore[no-untyped-def]
 ) -> None:
     import_demo(BREAST_CANCER_TRIAL, "NCT04012996")
     # Any status ("filtered" with no status ticked): the breast cancer trial has completed.

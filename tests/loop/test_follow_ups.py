@@ -210,7 +210,9 @@ def test_an_escalated_request_is_on_the_phone_queue_until_the_site_answers(app: 
     assert f'href="/admin/requests/{public_id}"' not in admin.get("/admin/requests/").get_data(as_text=True)
 
 
-def test_the_fallback_offer_is_in_the_language_the_patient_used(app: Flask, flagstaff: int, tmp_path: Path) -> None:
+def test_the_fallback_offer_is_in_the_language_the_patient_used(
+    app: Flask, flagstaff: int, tmp_path: Path
+) -> None:
     from flask_babel import force_locale, gettext
 
     import_other_trial(app, tmp_path)
