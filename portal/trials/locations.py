@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
 
-from flask_babel import format_decimal, get_translations, gettext
+from babel.numbers import format_decimal
+from flask_babel import get_locale, get_translations, gettext
 
 from portal.trials.presenters import local_country_name, partial_date
 from portal.trials.sites import LIST_ALL_UP_TO, SiteFacts
@@ -152,25 +153,26 @@ class IndexEntry:
     regions: list[IndexEntry] = field(default_factory=list)
 
 
-def _counted(singular: str, plural: str, number: int) -> str:
-    """ngettext with the number in the reader's form ("1,147"), as the templates write it (the same messages)."""
-    return get_translations().ungettext(singular, plural, number) % {"num": format_decimal(number)}
-
-
 def location_index(groups: list[CountryGroup], base_url: str, *, trial_open: bool) -> list[IndexEntry]:
     """The countries, and the regions of each country too big for one page, each linking to its page of sites
-    (`base_url`: the trial's locations page). Each count's words are worked out once: a country can have 50
-    regions, and each lookup of a translation costs more than the rest of its line."""
-    labels: dict[tuple[int, int], str] = {}
+    (`base_url`: the trial's locations page). The words of each count ("97 sites, 55 recruiting", with the number
+    in the reader's form) are worked out once per number: a country can have 50 regions, and each lookup of a
+    translation or a number format costs more than the rest of a line."""
+    translations, locale = get_translations(), get_locale()
+    phrases: dict[tuple[str, int], str] = {}
+
+    def counted(singular: str, plural: str, number: int) -> str:
+        # The templates' own messages (ngettext with a formatted num), so each reads as it does there.
+        if (singular, number) not in phrases:
+            formatted = format_decimal(number, locale=locale)
+            phrases[singular, number] = translations.ungettext(singular, plural, number) % {"num": formatted}
+        return phrases[singular, number]
 
     def counts(sites: int, recruiting: int) -> str:
-        key = (sites, recruiting if trial_open else -1)
-        if key not in labels:
-            text = _counted("%(num)s site", "%(num)s sites", sites)
-            if trial_open:
-                text += ", " + _counted("%(num)s recruiting", "%(num)s recruiting", recruiting)
-            labels[key] = text
-        return labels[key]
+        text = counted("%(num)s site", "%(num)s sites", sites)
+        if trial_open:
+            text += ", " + counted("%(num)s recruiting", "%(num)s recruiting", recruiting)
+        return text
 
     entries = []
     for country in groups:
