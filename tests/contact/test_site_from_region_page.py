@@ -31,7 +31,7 @@ def site_options(html: str) -> list[str]:
 
 def a_contact_link(client: FlaskClient, region: str) -> str:
     html = client.get(f"/trials/{BIG}/locations?country=United+States&region={region}").get_data(as_text=True)
-    links = re.findall(r'<a class="site-contact" href="([^"]+)">Contact this site</a>', html)
+    links = re.findall(r'<a class="site-contact" href="([^"]+)" rel="nofollow">Contact this site</a>', html)
     assert links
     return links[-1].replace("&amp;", "&")
 

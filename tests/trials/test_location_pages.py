@@ -97,7 +97,7 @@ def test_a_state_page_lists_its_sites_under_their_status_with_a_way_to_contact_e
     assert len(listed) == len(california) == 97
     recruiting = [site for site in california if site.status == "RECRUITING"]
     assert Counter(site.label for site in listed)["Recruiting"] == len(recruiting)
-    contact_links = re.findall(r'<a class="site-contact" href="([^"]+)">Contact this site</a>', html)
+    contact_links = re.findall(r'<a class="site-contact" href="([^"]+)" rel="nofollow">Contact this site</a>', html)
     assert len(contact_links) == len(recruiting)
     assert {parse_qs(urlsplit(url.replace("&amp;", "&")).query)["site"][0] for url in contact_links} == {
         str(site.id) for site in recruiting
