@@ -17,10 +17,11 @@ no contacts and locations module; and the pages with the notice "This copy of th
 Also counts pages with groups, design facts, a study-team section and the central contacts shown, and the sites
 listed under the wrong status: a site whose record gives no status listed under "Not recruiting" with no badge, and
 a site of a trial that is not open (overall status not in OPEN_STATUSES) listed or badged as "Recruiting", or
-counted in a "N are recruiting" line. Then the freshness facts: pages that show the last update and the last
-verification, the not-open notice with its search link, and the "may be out of date" flag (which depends on the
-day the bench runs; the date is printed). It is a report: exit 0 whatever the counts, non-zero only when the import
-or a page fails.
+counted in a "N are recruiting" line. A trial of more than 100 sites lists its countries and regions, each with a
+page of its sites: those pages are read too (every page of places the trial page links to, and theirs). Then the
+freshness facts: pages that show the last update and the last verification, the not-open notice with its search
+link, and the "may be out of date" flag (which depends on the day the bench runs; the date is printed). It is a
+report: exit 0 whatever the counts, non-zero only when the import or a page fails.
 
     .venv/bin/python bench/page_truth.py
 """
@@ -34,13 +35,15 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from benchlib import CTGOV_BULK_DIR, CTGOV_DIR, BenchError, machine_line, print_table, random_secret, sqlite_url
 
 from tests.trials.page_items import (  # shared with the tests (benchlib adds the repo)
     ItemNames,
+    ListedSite,
+    listings_with_place_pages,
     record_names,
-    site_listings,
     squash,
     stated_defaults,
 )
@@ -168,7 +171,8 @@ def measure() -> tuple[Counts, int, float]:
             absent = [name for name in NOTICED_MODULES if protocol.get(name) is None]
             counts.add("records missing a module", bool(absent))
             counts.add("incomplete notice", "This copy of the record is incomplete" in text)
-            count_sites(counts, html, overall_status in OPEN_STATUSES, site_statuses.get(nct_id, []))
+            listed = listings_with_place_pages(lambda url: _get(client, url), f"/trials/{nct_id}", html)
+            count_sites(counts, html, listed, overall_status in OPEN_STATUSES, site_statuses.get(nct_id, []))
             count_freshness(counts, text, html, overall_status in OPEN_STATUSES)
         seconds = time.perf_counter() - started
     if summary.failed and summary.created + summary.updated == 0:
@@ -176,9 +180,18 @@ def measure() -> tuple[Counts, int, float]:
     return counts, len(trials), seconds
 
 
-def count_sites(counts: Counts, html: str, trial_open: bool, statuses: list[str | None]) -> None:
-    """Each site as listed on the page, against the statuses of the trial's site rows."""
-    listed = site_listings(html)
+def _get(client: Any, url: str) -> str:
+    response = client.get(url)
+    if response.status_code != 200:
+        raise BenchError(f"{url} answered {response.status_code}")
+    return str(response.get_data(as_text=True))
+
+
+def count_sites(
+    counts: Counts, html: str, listed: list[ListedSite], trial_open: bool, statuses: list[str | None]
+) -> None:
+    """Each site as listed on the page (or, for a big trial, on its pages of places), against the statuses of the
+    trial's site rows."""
     counts.add("sites", len(statuses))
     counts.add("sites listed", len(listed))
     counts.add("sites without a status", sum(1 for status in statuses if status is None))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +31,7 @@ from portal.models.contact import (
     RECIPIENT_PORTAL_TEAM,
     RECIPIENT_SITE_CONTACT,
 )
+from portal.trials.sites import SiteFacts
 from portal.urls import external_url
 from portal.validation import normalised_email, parse_whole
 from portal.vocabulary import LANGUAGE_NAMES, OPEN_STATUSES, RECRUITING, preferred_language_name
@@ -45,7 +47,7 @@ class ContactError(ValueError):
 
 @dataclass(frozen=True)
 class SiteChoice:
-    site: Site
+    site: SiteFacts
     distance_km: float | None
 
     @property
@@ -61,7 +63,7 @@ class SiteChoice:
         return rounded_distance(self.distance_km, unit), unit
 
 
-def site_choices(sites: list[Site], place: Place | None) -> list[SiteChoice]:
+def site_choices(sites: Sequence[SiteFacts], place: Place | None) -> list[SiteChoice]:
     """Recruiting sites first, nearest first when we know where the patient is; sites without coordinates last."""
 
     def distance(site: Site) -> float | None:
@@ -84,7 +86,7 @@ def site_choices(sites: list[Site], place: Place | None) -> list[SiteChoice]:
     return sorted(choices, key=order)
 
 
-def accepts_contact(trial: Trial, sites: list[Site]) -> bool:
+def accepts_contact(trial: Trial, sites: Sequence[SiteFacts]) -> bool:
     """Open to contact requests: the trial itself is open and at least one of its sites is recruiting."""
     return trial.overall_status in OPEN_STATUSES and any(site.status == RECRUITING for site in sites)
 

@@ -6,7 +6,7 @@ import hashlib
 import time
 
 from email_validator import EmailNotValidError
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy.exc import SQLAlchemyError
@@ -34,6 +34,7 @@ from portal.models import Site, Trial
 from portal.trials.page import register_contact_section, render_trial_page
 from portal.trials.self_check import SelfCheckError, attached_answers, read_answers_json, self_check_for
 from portal.trials.services import get_trial
+from portal.trials.sites import SiteRow, site_rows
 from portal.validation import normalised_email
 from portal.vocabulary import RECRUITING
 
@@ -76,7 +77,7 @@ def _browser_place(form: ContactForm) -> Place | None:
     return Place(lat, lon, gettext("your location"), "")
 
 
-def _phone_region(site: Site | None, sites: list[Site]) -> str | None:
+def _phone_region(site: Site | None, sites: list[SiteRow]) -> str | None:
     """Where a national phone number is read from: the chosen site's country, else the one all recruiting sites share.
 
     Without a site chosen the form comes back anyway; a number typed the local way should not get an error too.
@@ -94,8 +95,29 @@ def _trial_or_404(nct_id: str) -> Trial:
     return trial
 
 
-def _page(trial: Trial, panel: ContactPanel, status: int) -> tuple[str, int]:
-    return render_trial_page(db.session, trial, panel), status
+def _page(trial: Trial, panel: ContactPanel, status: int, sites: list[SiteRow]) -> tuple[str, int]:
+    return render_trial_page(db.session, trial, panel, sites=sites), status
+
+
+@bp.get("/trials/<nct_id>/contact")
+def choose(nct_id: str) -> Response | tuple[str, int]:
+    """The trial page with one site already chosen in the contact form: where a region's page's "Contact this
+    site" leads (a big trial's select offers only the first few sites). Not cached: few people come this way."""
+    trial = _trial_or_404(nct_id)
+    sites = site_rows(db.session, trial.id)
+    if not accepts_contact(trial, sites):
+        return redirect(url_for("trials.detail", nct_id=trial.nct_id))
+    site = find_site(db.session, trial, request.args.get("site"))
+    if site is None or site.status != RECRUITING:
+        return redirect(url_for("trials.detail", nct_id=trial.nct_id, _anchor="contact"))
+    form = ContactForm(formdata=None, meta={"csrf": False})
+    panel = ContactPanel(form, site_choices(sites, None), generate_csrf(), selected=str(site.id))
+    html, status = _page(trial, panel, 200, sites)
+    response = make_response(html, status)
+    # The page holds this visitor's form token; the trial page itself is the one to index.
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @bp.post("/trials/<nct_id>/contact")
@@ -103,7 +125,7 @@ def _page(trial: Trial, panel: ContactPanel, status: int) -> tuple[str, int]:
 @limiter.limit(_recipient_limit, key_func=_recipient_key, deduct_when=lambda response: response.status_code == 302)
 def submit(nct_id: str) -> Response | tuple[str, int]:
     trial = _trial_or_404(nct_id)
-    sites = list(trial.sites)
+    sites = site_rows(db.session, trial.id)
     if not accepts_contact(trial, sites):
         abort(404)
     site = find_site(db.session, trial, request.form.get("site"))
@@ -125,7 +147,7 @@ def submit(nct_id: str) -> Response | tuple[str, int]:
             form.place.errors = [gettext("We could not find that place. Try a 5-digit US ZIP code or a city name.")]
         # With a place, the nearest site (when any has a distance); without one, what the patient chose.
         panel.selected = (preselected_site(choices) or chosen) if place else (chosen or preselected_site(choices))
-        return _page(trial, panel, 200)
+        return _page(trial, panel, 200, sites)
 
     panel.selected = chosen
     valid = form.validate_on_submit()
@@ -149,7 +171,7 @@ def submit(nct_id: str) -> Response | tuple[str, int]:
             ]
             valid = False
     if not valid:
-        return _page(trial, panel, 422)
+        return _page(trial, panel, 422, sites)
     assert site is not None and form.phone_e164 is not None
     details = PatientDetails(
         first_name=form.first_name.data,
@@ -167,7 +189,7 @@ def submit(nct_id: str) -> Response | tuple[str, int]:
         except ContactError:
             uow.rollback()
             form.site.errors = [gettext("Please choose a study site that is recruiting.")]
-            return _page(trial, panel, 422)
+            return _page(trial, panel, 422, sites)
         uow.dispatch(submission.outbox_rows)
     # Stored before we say "sent"; the emails are on their way.
     session[SENT_KEY] = {"id": submission.request.public_id, "at": int(time.time())}
@@ -201,7 +223,7 @@ def form_expired_page(error: CSRFError) -> tuple[str, int]:
 
 def _form_expired_page(error: CSRFError) -> tuple[str, int]:
     trial = get_trial(db.session, (request.view_args or {}).get("nct_id", "").strip().upper())
-    sites = list(trial.sites) if trial else []
+    sites = site_rows(db.session, trial.id) if trial else []
     if trial is None or not accepts_contact(trial, sites):
         return render_template("errors/error.html", error=error, code=400), 400
     form = ContactForm(meta={"csrf": False})
@@ -213,7 +235,7 @@ def _form_expired_page(error: CSRFError) -> tuple[str, int]:
     form.site.errors = [
         gettext("This form was open too long or came from elsewhere. Please check it and send it again.")
     ]
-    return _page(trial, panel, 400)
+    return _page(trial, panel, 400, sites)
 
 
 @bp.get("/trials/<nct_id>/contact/sent")

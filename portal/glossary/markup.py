@@ -8,6 +8,7 @@ label, code or script. Text keeps the escaping it already has; everything added 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -23,6 +24,7 @@ SKIPPED = frozenset(
 VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 )  # fmt: skip
+_NEWLINE_RE = re.compile("\n")
 
 
 class _Chunks(HTMLParser):
@@ -31,7 +33,7 @@ class _Chunks(HTMLParser):
     def __init__(self, source: str) -> None:
         super().__init__(convert_charrefs=False)
         self.source = source
-        self.line_starts = [0] + [i + 1 for i, ch in enumerate(source) if ch == "\n"]
+        self.line_starts = [0] + [match.end() for match in _NEWLINE_RE.finditer(source)]
         self.events: list[tuple[int, str, str]] = []  # (offset, kind, tag)
 
     def _mark(self, kind: str, tag: str = "") -> None:

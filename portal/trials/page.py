@@ -30,14 +30,15 @@ from portal.search.params import parse_search_args
 from portal.text import shorten, split_long_markdown, to_plain_text
 from portal.trials import freshness
 from portal.trials.freshness import NotOpenNotice, not_open_notice, stale_reasons, stale_status_warning
-from portal.trials.locations import OPEN_GROUPS_UP_TO, group_sites
+from portal.trials.locations import OPEN_GROUPS_UP_TO, group_sites, location_index
 from portal.trials.plain_summary import shown_plain_summary
 from portal.trials.presenters import who_can_join
 from portal.trials.record_copy import RecordCopy
 from portal.trials.responsiveness import patient_wording, trial_responsiveness
 from portal.trials.self_check import self_check_for
-from portal.trials.services import get_trial
+from portal.trials.services import get_trial, page_record
 from portal.trials.similar import similar_trials
+from portal.trials.sites import LIST_ALL_UP_TO, SiteRow, site_rows
 from portal.trials.structured_data import medical_trial
 from portal.trials.study_design import study_design
 from portal.trials.team import study_team
@@ -116,18 +117,18 @@ def page_version(session: Session, nct_id: str, today: date) -> tuple[Hashable, 
 
 
 # A feature that adds a section to every trial page (the contact form) registers a function that gives the
-# section's state for a trial and a CSRF token, or None; this package knows nothing of it (it sits below).
+# section's state for a trial, its sites and a CSRF token, or None; this package knows nothing of it (it sits below).
 SECTION_PROVIDER = "trial_page_contact_section"
-ContactSection = Callable[[Trial, str], Any]
+ContactSection = Callable[[Trial, list[SiteRow], str], Any]
 
 
 def register_contact_section(app: Flask, provider: ContactSection) -> None:
     app.extensions[SECTION_PROVIDER] = provider
 
 
-def default_contact_section(trial: Trial, csrf_token: str) -> Any:
+def default_contact_section(trial: Trial, sites: list[SiteRow], csrf_token: str) -> Any:
     provider: ContactSection | None = current_app.extensions.get(SECTION_PROVIDER)
-    return provider(trial, csrf_token) if provider else None
+    return provider(trial, sites, csrf_token) if provider else None
 
 
 def acronym_to_show(trial: Trial) -> str | None:
@@ -154,16 +155,24 @@ def closed_trial_notice(trial: Trial) -> NotOpenNotice | None:
     return not_open_notice(trial.overall_status, condition, open_trials_search_url(condition))
 
 
-def render_trial_page(session: Session, trial: Trial, contact: Any, today: date | None = None) -> str:
+def render_trial_page(
+    session: Session, trial: Trial, contact: Any, today: date | None = None, sites: list[SiteRow] | None = None
+) -> str:
     """The page; `contact` is the contact section's state from the contact feature, or None for no form. `today`
-    (by default freshness.today()) decides whether the status may be out of date."""
+    (by default freshness.today()) decides whether the status may be out of date. `sites`: the trial's site rows,
+    when the caller has read them already."""
     nct_id = trial.nct_id
     canonical_url = external_url("trials.detail", nct_id=nct_id)
-    sites = list(trial.sites)
+    if sites is None:
+        sites = site_rows(session, trial.id)
+    record = page_record(session, trial)
     statuses = {site.status for site in sites if site.status}
     summary = to_plain_text(trial.brief_summary) or trial.brief_title
     trial_open = trial.overall_status in OPEN_STATUSES
-    location_groups = group_sites(sites, trial_open=trial_open, last_updated=trial.last_update_posted_on)
+    # A big trial's page shows its places and their counts; each place's page lists its sites.
+    location_groups = group_sites(
+        sites, trial_open=trial_open, last_updated=trial.last_update_posted_on, lists=len(sites) <= LIST_ALL_UP_TO
+    )
     return render_template(
         "trials/detail.html",
         trial=trial,
@@ -180,18 +189,24 @@ def render_trial_page(session: Session, trial: Trial, contact: Any, today: date 
         contact=contact,
         canonical_url=canonical_url,
         meta_description=shorten(summary, META_DESCRIPTION_LENGTH),
-        json_ld=medical_trial(trial, canonical_url, phase_label(trial.phases)),
+        json_ld=medical_trial(trial, sites, canonical_url, phase_label(trial.phases)),
         criteria=parse_criteria(trial.eligibility_criteria),
         self_check=self_check_for(trial),
-        design=study_design(trial.raw),
+        design=study_design(record),
         who_can_join=who_can_join(trial),
-        record_copy=RecordCopy.of(trial.raw),
+        record_copy=RecordCopy.of(record),
         team=study_team(trial, has_contact_form=contact is not None),
         plain_summary=shown_plain_summary(session, trial.id),
         description_repeats=repeats_eligibility(trial.detailed_description, trial.eligibility_criteria),
         description_parts=split_long_markdown(trial.detailed_description, DESCRIPTION_LEAD_WORDS),
         location_groups=location_groups,
         site_count=len(sites),
+        # A big trial lists its countries and regions here; each has a page of its own sites.
+        location_index=(
+            location_index(location_groups, url_for("trials.locations", nct_id=nct_id), trial_open=trial_open)
+            if len(sites) > LIST_ALL_UP_TO
+            else None
+        ),
         recruiting_count=sum(country.recruiting for country in location_groups),
         groups_open=len(sites) <= OPEN_GROUPS_UP_TO,
         # Looked up once here rather than once per site: a trial can have 1,000+ sites.
@@ -242,7 +257,8 @@ def cached_trial_page(session: Session, nct_id: str) -> bytes | None:
         trial = get_trial(session, nct_id)
         if trial is None:
             raise LookupError(nct_id)
-        html = render_trial_page(session, trial, default_contact_section(trial, CSRF_MARKER), today)
+        sites = site_rows(session, trial.id)
+        html = render_trial_page(session, trial, default_contact_section(trial, sites, CSRF_MARKER), today, sites)
         return tuple(part.encode("utf-8") for part in html.split(CSRF_MARKER))
 
     parts = cache.get_or_render(key, render)

@@ -25,6 +25,7 @@ from portal.trials.self_check import (
     self_check_for,
 )
 from portal.trials.services import get_trial
+from portal.trials.sites import site_rows
 
 bp = Blueprint("self_check", __name__)
 
@@ -63,7 +64,7 @@ def _page(
         age_error=age_error,
         typed_age=typed_age,
         other_trials_url=open_trials_search_url(condition),
-        contact_available=default_contact_section(trial, generate_csrf()) is not None,
+        contact_available=default_contact_section(trial, site_rows(db.session, trial.id), generate_csrf()) is not None,
         attach_json=attach_json(answers) if answers is not None and attached_answers(check, answers) else "",
     )
     response = make_response(html, status)

@@ -6,6 +6,7 @@ from typing import Any
 
 from portal.models import Trial
 from portal.text import shorten, to_plain_text
+from portal.trials.sites import SiteFacts
 
 # schema.org MedicalStudyStatus members; "UNKNOWN" has none and is left out.
 STUDY_STATUS = {
@@ -22,9 +23,9 @@ STUDY_STATUS = {
 MAX_LOCATIONS = 100
 
 
-def _locations(trial: Trial) -> list[dict[str, Any]]:
+def _locations(sites: list[SiteFacts]) -> list[dict[str, Any]]:
     places: dict[str, dict[str, Any]] = {}
-    for site in trial.sites:
+    for site in sites:
         parts = [p for p in (site.city, site.state, site.country) if p]
         if not parts:
             continue
@@ -36,7 +37,7 @@ def _locations(trial: Trial) -> list[dict[str, Any]]:
     return list(places.values())
 
 
-def medical_trial(trial: Trial, url: str, phase: str | None) -> dict[str, Any]:
+def medical_trial(trial: Trial, sites: list[SiteFacts], url: str, phase: str | None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "MedicalTrial",
@@ -48,7 +49,7 @@ def medical_trial(trial: Trial, url: str, phase: str | None) -> dict[str, Any]:
             "codingSystem": "ClinicalTrials.gov",
         },
         "healthCondition": [{"@type": "MedicalCondition", "name": name} for name in trial.condition_names],
-        "studyLocation": _locations(trial),
+        "studyLocation": _locations(sites),
     }
     if trial.official_title and trial.official_title != trial.brief_title:
         data["alternateName"] = trial.official_title

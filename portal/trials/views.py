@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.search.links import blank_facets, search_links
 from portal.search.service import SearchHit, parse_search_args, search_trials
 from portal.trials import freshness
+from portal.trials.location_pages import cached_locations_page
 from portal.trials.page import cached_trial_page
 from portal.trials.presenters import partial_date
 
@@ -73,6 +74,23 @@ def detail(nct_id: str) -> Response:
     response = make_response(body)
     response.content_type = "text/html; charset=utf-8"
     # The page holds this visitor's form token: browsers may keep it, shared caches may not.
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.get("/trials/<nct_id>/locations")
+def locations(nct_id: str) -> Response:
+    """A trial's sites by place: ?country=...&region=... as the record writes them (an empty value: not given)."""
+    canonical_id = nct_id.strip().upper()
+    if not NCT_ID_RE.match(canonical_id):
+        abort(404)
+    if canonical_id != nct_id:
+        return redirect(url_for("trials.locations", nct_id=canonical_id, **request.args), code=301)
+    body = cached_locations_page(db.session, canonical_id, request.args.get("country"), request.args.get("region"))
+    if body is None:
+        abort(404)
+    response = make_response(body)
+    response.content_type = "text/html; charset=utf-8"
     response.headers["Cache-Control"] = "private, no-cache"
     return response
 

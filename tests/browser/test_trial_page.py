@@ -82,38 +82,45 @@ def test_trial_page_shows_a_reader_the_essentials(
     assert_axe_clean(page)
 
 
-def test_big_trial_locations_are_collapsed_and_open_with_the_keyboard(
+def test_big_trial_places_lead_by_keyboard_to_a_state_page_and_a_site_chosen_in_the_form(
     page: Page, live_server: str, import_demo: Callable[..., object]
 ) -> None:
+    """1,148 sites: the page lists the countries and states, each a link; a state's page lists its sites, and
+    "Contact this site" opens the contact form with that site chosen. Links only: no script needed."""
     import_demo(BIG_TRIAL)
     page.goto(f"{live_server}/trials/{BIG_TRIAL}")
 
     locations = page.locator("#locations")
     expect(locations.locator("p").first).to_contain_text(re.compile(r"\b1,?148 study sites in 2 countries\b"))
-    groups = locations.locator("details")
-    assert groups.count() > 2, "the United States sites should be grouped by state"
-    assert groups.evaluate_all("ds => ds.filter(d => d.open).length") == 0, "no location group should start open"
-    expect(locations.locator(".sites li").first).to_be_hidden()
-
-    us = locations.locator(":scope > details").filter(has=page.locator(":scope > summary", has_text="United States"))
-    us_summary = us.locator(":scope > summary")
-    us_summary.focus()
-    expect(us_summary).to_be_focused()
+    expect(locations.locator(".sites li")).to_have_count(0)
+    california = locations.get_by_role("link", name="California", exact=True)
+    expect(california.locator("xpath=..")).to_contain_text("97 sites, 55 recruiting")
+    california.focus()
+    expect(california).to_be_focused()
     page.keyboard.press("Enter")
-    expect(us).to_have_attribute("open", "")
 
-    # The states are now reachable with Tab; each is collapsed until the reader opens it.
-    page.keyboard.press("Tab")
-    state = us.locator("details.loc--region").first
-    state_summary = state.locator(":scope > summary")
-    expect(state_summary).to_be_focused()
-    expect(state.locator(".sites li").first).to_be_hidden()
+    expect(page.locator("h1")).to_have_text("Study sites in California, United States")
+    expect(page.locator(".sites li")).to_have_count(97)
+    assert_axe_clean(page)
+
+    contact = page.locator("a.site-contact").first
+    site_name = contact.locator("xpath=..").locator("b").inner_text()
+    contact.focus()
     page.keyboard.press("Enter")
-    expect(state).to_have_attribute("open", "")
-    sites = state.locator(".sites li")
-    expect(sites.first).to_be_visible()
-    expect(sites.first.locator("b")).not_to_be_empty()
+    expect(page.locator("#site")).to_be_visible()
+    expect(page.locator("#site option:checked")).to_contain_text(site_name)
+    assert_axe_clean(page)
 
+
+def test_a_state_page_reads_well_on_a_small_screen(
+    page: Page, live_server: str, import_demo: Callable[..., object]
+) -> None:
+    import_demo(BIG_TRIAL)
+    page.set_viewport_size(SMALL_SCREEN)
+    page.goto(f"{live_server}/trials/{BIG_TRIAL}/locations?country=United+States&region=California")
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, "nothing should scroll sideways on a phone"
+    expect(page.locator(".breadcrumbs")).to_be_visible()
     assert_axe_clean(page)
 
 

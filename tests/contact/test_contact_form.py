@@ -305,20 +305,51 @@ def test_an_unknown_place_says_so(client: FlaskClient) -> None:
     assert chosen_site(response.get_data(as_text=True)) is None  # no place, no guess
 
 
-def test_sites_without_coordinates_come_last_and_closed_ones_cannot_be_chosen(client: FlaskClient) -> None:
+def test_a_big_trials_select_offers_the_nearest_recruiting_sites_and_the_way_to_any_other(client: FlaskClient) -> None:
+    """1,148 sites: the select offers the 20 recruiting sites nearest to the place given, not 659 options plus 50
+    that cannot be chosen; the hint says how to reach any other site (its region's page under Locations)."""
     html, token, site = page_form(client, "NCT04267848")
+    select_html = html.split('<select id="site"', 1)[1].split("</select>", 1)[0]
+    assert len(re.findall(r'<option value="\d+"', select_html)) == 20
+    assert "The list shows 20 of the 659 recruiting sites." in html
+    assert "find it by its region under Locations" in html
+    assert "<option disabled>" not in html and "659 are recruiting." in html
     html = client.post(
         "/trials/NCT04267848/contact",
-        data={"csrf_token": token, "action": "locate", "place": "Hagatna, Guam", "site": site},
+        data={"csrf_token": token, "action": "locate", "place": "Hagatna, Guam", "site": ""},
+    ).get_data(as_text=True)
+    open_group = html.split('<optgroup label="Recruiting now">', 1)[1].split("</optgroup>", 1)[0]
+    labels = re.findall(r"<option value=\"\d+\"[^>]*>([^<]+)</option>", open_group)
+    assert len(labels) == 20
+    distances = [int(re.search(r"\((\d[\d,]*) miles\)$", label).group(1).replace(",", "")) for label in labels]  # type: ignore[union-attr]
+    assert distances == sorted(distances)  # nearest first
+    assert "The list shows the 20 recruiting sites nearest to you, of 659." in html
+    assert "Not recruiting now (cannot be chosen)" not in html
+
+
+def test_sites_without_coordinates_come_last_and_closed_ones_cannot_be_chosen(
+    app: Flask, client: FlaskClient, tmp_path: Path
+) -> None:
+    """A trial of up to 100 sites offers all of them: recruiting ones by distance, those without coordinates after,
+    and the others shown but not selectable."""
+    record = json.loads((DEMO_TRIALS / f"{TRIAL}.json").read_text())
+    locations = record["protocolSection"]["contactsLocationsModule"]["locations"]
+    for location in locations[:3]:
+        location.pop("geoPoint", None)
+    (tmp_path / "study.json").write_text(json.dumps(record))
+    import_files(app, tmp_path / "study.json")
+    html, token, _site = page_form(client)
+    html = client.post(
+        f"/trials/{TRIAL}/contact", data={"csrf_token": token, "action": "locate", "place": "Chicago, IL", "site": ""}
     ).get_data(as_text=True)
     open_group = html.split('<optgroup label="Recruiting now">', 1)[1].split("</optgroup>", 1)[0]
     labels = re.findall(r"<option value=\"\d+\"[^>]*>([^<]+)</option>", open_group)
     with_distance = [label for label in labels if re.search(r"\(\d[\d,]* (miles?|km)\)$", label)]
+    assert len(labels) == 30
     assert labels[: len(with_distance)] == with_distance  # every site with a distance comes before any without
     assert len(with_distance) < len(labels)
     closed_group = html.split("Not recruiting now (cannot be chosen)", 1)[1].split("</optgroup>", 1)[0]
-    assert closed_group.count("<option disabled>") == 50
-    assert "sites are not recruiting now; all sites are listed under Locations." in html
+    assert closed_group.count("<option disabled>") == 3
 
 
 def test_unknown_trials_and_bad_ids_get_404(client: FlaskClient) -> None:

@@ -43,6 +43,8 @@ PATHS = [
     "/trials/{}",
     "/api/v1/trials/{}",
     "/trials/{}/contact/sent",
+    "/trials/{}/contact?site=1",
+    "/trials/{}/locations",
     "/notes/s/{}",
     "/alerts/confirm/{}",
     "/alerts/manage/{}",
@@ -114,6 +116,19 @@ def test_path_parts(client: FlaskClient, probe: Probe, template: str) -> None:
         response = probe.check(f"GET {path[:60]}", client.get, path)
         if path.startswith("/api/"):
             assert response.is_json, path[:60]
+    probe.assert_clean()
+
+
+@pytest.mark.parametrize("parameter", ["country", "region", "site"])
+def test_place_pages_and_a_site_chosen_from_them(client: FlaskClient, probe: Probe, parameter: str) -> None:
+    for value in VALUES:
+        fields = {"country": "United States", "region": "Illinois", parameter: value}
+        if parameter != "site":
+            probe.check(
+                f"locations {parameter}={short(value)}", client.get, f"/trials/{TRIAL}/locations?{query(fields)}"
+            )
+        else:
+            probe.check(f"contact site={short(value)}", client.get, f"/trials/{TRIAL}/contact?{query({'site': value})}")
     probe.assert_clean()
 
 

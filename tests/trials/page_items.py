@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 
@@ -145,3 +147,28 @@ def site_listings(html: str) -> list[ListedSite]:
     parser = SiteListings()
     parser.feed(html)
     return parser.sites
+
+
+_LOCATION_LINK_RE = re.compile(r'<a class="loc-index__link" href="([^"]+)">')
+
+
+def location_links(html: str) -> list[str]:
+    """The pages of places a big trial's page (or a locations page) links to, in order."""
+    return [unescape(href) for href in _LOCATION_LINK_RE.findall(html)]
+
+
+def listings_with_place_pages(get: Callable[[str], str], url: str, html: str | None = None) -> list[ListedSite]:
+    """The sites listed on a page (its `html` when already fetched) and on every page of places reachable from it
+    (each fetched once with `get`): a big trial lists its sites on a page per country or region."""
+    listed: list[ListedSite] = []
+    seen = {url}
+    pending = [url]
+    while pending:
+        current = pending.pop(0)
+        html = html if html is not None and current == url else get(current)
+        listed += site_listings(html)
+        for link in location_links(html):
+            if link not in seen:
+                seen.add(link)
+                pending.append(link)
+    return listed
