@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal_column, select, type_coerce
+from sqlalchemy import ColumnElement, cast, func, literal_column, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from portal.models import Trial
@@ -22,7 +23,8 @@ def get_trial(session: Session, nct_id: str) -> Trial | None:
 def _record_without_site_list(dialect: str) -> ColumnElement[Any]:
     if dialect == "postgresql":
         path = literal_column("'{protocolSection,contactsLocationsModule,locations}'")
-        return func.jsonb_set(Trial.raw, path, literal_column("'[]'::jsonb"), False)
+        # The record is kept as json text (migration 5b3c0f7d2a61): read into jsonb here, on the server.
+        return func.jsonb_set(cast(Trial.raw, JSONB), path, literal_column("'[]'::jsonb"), False)
     if dialect == "sqlite":
         return func.json_replace(Trial.raw, "$.protocolSection.contactsLocationsModule.locations", func.json("[]"))
     return Trial.raw
