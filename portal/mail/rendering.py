@@ -14,6 +14,9 @@ from markupsafe import Markup
 
 from portal.mail.readable import address_for_people, phone_for_people
 
+# Translated sentences a BulkEmailRenderer keeps at most before it starts again (a few MB).
+MAX_REMEMBERED = 20_000
+
 
 @dataclass(frozen=True)
 class RenderedEmail:
@@ -61,22 +64,50 @@ def render_email(name: str, **context: Any) -> RenderedEmail:
 
 
 def _bound_gettext(translations: Any) -> Any:
-    """Jinja's new-style gettext (autoescape-aware, %-formatting) bound to one catalogue."""
+    """Jinja's new-style gettext (autoescape-aware, %-formatting) bound to one catalogue, remembering its results.
+
+    Thousands of alert emails say the same sentences with the same values ("Status:", "5 miles away", "you follow
+    lupus and this trial is about lupus nephritis"), so each (message, values, escaping) is translated and
+    formatted once. Values that cannot be a key (none in the email templates) are formatted every time.
+    """
+    results: dict[tuple[Any, ...], str] = {}
+
+    def remembered(key: tuple[Any, ...], make: Any) -> str:
+        try:
+            return results[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value
+            return make()
+        if len(results) >= MAX_REMEMBERED:
+            results.clear()
+        text = results[key] = make()
+        return text
 
     @pass_context
     def gettext(context: Any, __message: str, **variables: Any) -> str:
-        text = translations.ugettext(__message)
-        if context.eval_ctx.autoescape:
-            text = Markup(text)  # noqa: S704  (our own catalogue; the variables are escaped by Markup's %)
-        return text % variables  # always formatted, as Jinja's own new-style gettext does
+        autoescape = context.eval_ctx.autoescape
+
+        def make() -> str:
+            text = translations.ugettext(__message)
+            if autoescape:
+                text = Markup(text)  # noqa: S704  (our own catalogue; the variables are escaped by Markup's %)
+            return text % variables  # always formatted, as Jinja's own new-style gettext does
+
+        return remembered((__message, autoescape, *variables.items()), make)
 
     @pass_context
     def ngettext(context: Any, __singular: str, __plural: str, __count: int, **variables: Any) -> str:
         variables.setdefault("num", __count)  # templates also pass num=...: hence the unusual parameter names
-        text = translations.ungettext(__singular, __plural, __count)
-        if context.eval_ctx.autoescape:
-            text = Markup(text)  # noqa: S704  (as above)
-        return text % variables
+        autoescape = context.eval_ctx.autoescape
+
+        def make() -> str:
+            text = translations.ungettext(__singular, __plural, __count)
+            if autoescape:
+                text = Markup(text)  # noqa: S704  (as above)
+            return text % variables
+
+        return remembered((__singular, __plural, __count, autoescape, *variables.items()), make)
 
     return gettext, ngettext
 
@@ -84,7 +115,7 @@ def _bound_gettext(translations: Any) -> Any:
 class BulkEmailRenderer:
     """Many emails in one language: the catalogue is looked up once, not for every string of every email.
 
-    Templates are the same as render_email's; they get gettext, ngettext and get_locale from the context
+    Templates are the same as render_email's; they get _, gettext, ngettext and get_locale from the context
     instead of Flask-Babel's per-call lookups, which cost more than the rest of the rendering at 100,000 emails.
     """
 
@@ -96,16 +127,28 @@ class BulkEmailRenderer:
         self.env = current_app.jinja_env
         self.portal = _portal_context()
 
-    def render(self, name: str, **context: Any) -> RenderedEmail:
-        values = {
+    def _values(self, context: dict[str, Any]) -> dict[str, Any]:
+        return {
+            # `_` too: Jinja's own `_` looks `gettext` up again on every call.
+            "_": self.gettext,
             "gettext": self.gettext,
             "ngettext": self.ngettext,
             "get_locale": lambda: self.locale,
             **self.portal,
             **context,
         }
-        return RenderedEmail(
-            subject=one_line(self.env.get_template(f"email/{name}/subject.txt").render(values)),
-            text=self.env.get_template(f"email/{name}/body.txt").render(values),
-            html=inline_css(self.env.get_template(f"email/{name}/body.html").render(values)),
-        )
+
+    def render(self, name: str, **context: Any) -> RenderedEmail:
+        return self.render_all(name, [context])[0]
+
+    def render_all(self, name: str, contexts: list[dict[str, Any]]) -> list[RenderedEmail]:
+        """One email per context, in order; the HTML's CSS is inlined for all of them in one call."""
+        subject = self.env.get_template(f"email/{name}/subject.txt")
+        text = self.env.get_template(f"email/{name}/body.txt")
+        html = self.env.get_template(f"email/{name}/body.html")
+        parts = []
+        for context in contexts:
+            values = self._values(context)
+            parts.append((one_line(subject.render(values)), text.render(values), html.render(values)))
+        htmls = _inliner().inline_many([part[2] for part in parts])
+        return [RenderedEmail(subject=s, text=t, html=h) for (s, t, _html), h in zip(parts, htmls, strict=True)]
