@@ -207,7 +207,7 @@ def _claimed_alerts(session: Session, recipients: list[AlertRecipient], now: dat
             TrialTerm, and_(TrialTerm.trial_id == TrialAlert.trial_id, TrialTerm.phrase == TrialAlert.matched_phrase)
         )
         .where(in_values(session, TrialAlert.id, claimed))
-        .order_by(TrialAlert.subscriber_id, TrialAlert.distance_km, Trial.brief_title)
+        .order_by(TrialAlert.subscriber_id, TrialAlert.distance_km, Trial.brief_title, Trial.nct_id)
     ).tuples()
     alerts: dict[int, list[AlertedTrial]] = defaultdict(list)
     trial_urls: dict[str, str] = {}

@@ -10,11 +10,12 @@ import css_inline
 from flask import Flask, current_app, render_template
 from flask_babel import force_locale, get_locale, get_translations
 from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from portal.mail.readable import address_for_people, phone_for_people
 
-# Translated sentences a BulkEmailRenderer keeps at most before it starts again (a few MB).
+# Translated sentences, and fragments, a BulkEmailRenderer keeps at most before it starts again (a few MB).
 MAX_REMEMBERED = 20_000
 
 
@@ -26,9 +27,36 @@ class RenderedEmail:
 
 
 def init_email_templates(app: Flask) -> None:
-    """The filters email templates use to show phone numbers and addresses to people."""
+    """The filters email templates use to show phone numbers and addresses to people, and `fragment`."""
     app.add_template_filter(phone_for_people, "phone_for_people")
     app.add_template_filter(address_for_people, "address_for_people")
+    app.add_template_global(fragment, "fragment")
+
+
+# What a fragment sees besides the values it is given: the translation functions of the email around it.
+_FRAGMENT_HELPERS = ("_", "gettext", "ngettext", "get_locale")
+_FRAGMENTS = "_rendered_fragments"  # the context key of a BulkEmailRenderer's fragments
+
+
+@pass_context
+def fragment(context: Context, name: str, **values: Any) -> str:
+    """The template `name` rendered with `values` alone (and the translation functions), where it is called.
+
+    It sees nothing else of the email around it, so the same values always give the same text: a BulkEmailRenderer
+    renders each (name, values) once for all the emails it writes (one trial in thousands of alert emails).
+    """
+    rendered: dict[tuple[Any, ...], str] | None = context.get(_FRAGMENTS)
+    key = (name, *values.items())
+    text = rendered.get(key) if rendered is not None else None
+    if text is None:
+        helpers = {helper: context[helper] for helper in _FRAGMENT_HELPERS if helper in context}
+        text = context.environment.get_template(name).render({**helpers, **values})
+        if rendered is not None:
+            if len(rendered) >= MAX_REMEMBERED:
+                rendered.clear()
+            rendered[key] = text
+    # An HTML fragment's output is escaped already.
+    return Markup(text) if context.eval_ctx.autoescape else text  # noqa: S704
 
 
 @cache
@@ -126,6 +154,7 @@ class BulkEmailRenderer:
         self.gettext, self.ngettext = _bound_gettext(translations)
         self.env = current_app.jinja_env
         self.portal = _portal_context()
+        self.fragments: dict[tuple[Any, ...], str] = {}
 
     def _values(self, context: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -134,6 +163,7 @@ class BulkEmailRenderer:
             "gettext": self.gettext,
             "ngettext": self.ngettext,
             "get_locale": lambda: self.locale,
+            _FRAGMENTS: self.fragments,
             **self.portal,
             **context,
         }
