@@ -20,7 +20,11 @@ class ExpiredLink(BadLink):
 
 
 def _payload(subscriber: Subscriber) -> dict[str, object]:
-    return {"s": subscriber.id, "n": subscriber.token_nonce}
+    return _pair_payload(subscriber.id, subscriber.token_nonce)
+
+
+def _pair_payload(subscriber_id: int, nonce: str) -> dict[str, object]:
+    return {"s": subscriber_id, "n": nonce}
 
 
 def _read(payload: object) -> tuple[int, str]:
@@ -52,7 +56,7 @@ def manage_tokens(subscribers: list[tuple[int, str]]) -> list[str]:
     """The manage tokens of many (subscriber id, token nonce) pairs, with one serializer: as `manage_token` makes
     them."""
     serializer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=MANAGE_SALT)
-    return [serializer.dumps({"s": subscriber_id, "n": nonce}) for subscriber_id, nonce in subscribers]
+    return [serializer.dumps(_pair_payload(subscriber_id, nonce)) for subscriber_id, nonce in subscribers]
 
 
 def read_manage_token(token: str) -> tuple[int, str]:
