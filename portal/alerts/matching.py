@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Insert, Select, and_, func, literal, null, select
+from sqlalchemy import Insert, Select, and_, func, literal, null, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -25,6 +25,8 @@ from portal.vocabulary import OPEN_STATUSES, RECRUITING
 # committing then is not missed, and trials seen twice are stopped by the unique constraint.
 LOOK_BACK = timedelta(days=1)
 SUBSCRIBERS_PER_CHUNK = 20_000
+# New alerts, at least, after which their table's planner statistics are refreshed (PostgreSQL).
+ANALYZE_AFTER = 10_000
 COLUMNS = ["subscriber_id", "trial_id", "matched_phrase", "site_id", "distance_km", "created_at"]
 
 
@@ -147,5 +149,10 @@ def match_new_trials(session: Session, now: datetime, since: datetime | None) ->
         begin_write(session)
         created += _insert_new_alerts(session, nearby_matches(since, start, end, now))
         created += _insert_new_alerts(session, anywhere_matches(since, start, end, now))
+        session.commit()
+    if created >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
+        # The emails are written next, chunk by chunk, by subscriber: with statistics from before these alerts
+        # existed, PostgreSQL reads every waiting alert for each chunk instead of the chunk's own.
+        session.execute(text("ANALYZE trial_alerts"))
         session.commit()
     return created

@@ -10,19 +10,20 @@ from urllib.parse import quote
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from portal.alerts.matching import LOOK_BACK, match_new_trials, previous_start
-from portal.alerts.tokens import manage_token
+from portal.alerts.tokens import manage_tokens
 from portal.database import begin_write
 from portal.geo import rounded_distance
 from portal.mail.dispatch import dispatch_after_commit
-from portal.mail.outbox import add_email, delivery_key, mail_domain
-from portal.mail.rendering import BulkEmailRenderer
+from portal.mail.outbox import NewEmail, add_emails, delivery_key, mail_domain
+from portal.mail.rendering import BulkEmailRenderer, RenderedEmail
 from portal.models.alert import ACTIVE, IMMEDIATE, WEEKLY, AlertRun, Subscriber, SubscriberCondition, TrialAlert
 from portal.models.base import utcnow
+from portal.models.bulk import in_values
 from portal.models.trial import Site, Trial, TrialTerm
-from portal.urls import external_url
+from portal.urls import external_url_builder
 from portal.vocabulary import email_locale, status_label
 
 DIGEST_INTERVAL = timedelta(days=7)
@@ -60,10 +61,72 @@ class SubscriberLinks:
     manage: str
     unsubscribe: str
 
-    @classmethod
-    def of(cls, subscriber: Subscriber) -> SubscriberLinks:
-        token = manage_token(subscriber)
-        return cls(token, external_url("alerts.manage", token=token), external_url("alerts.unsubscribe", token=token))
+
+def subscriber_links(subscribers: list[tuple[int, str]]) -> list[SubscriberLinks]:
+    """The links of many (subscriber id, token nonce) pairs, in order: one serializer and one bound URL map."""
+    build = external_url_builder()
+    return [
+        SubscriberLinks(token, build("alerts.manage", token=token), build("alerts.unsubscribe", token=token))
+        for token in manage_tokens(subscribers)
+    ]
+
+
+@dataclass(frozen=True)
+class FollowedCondition:
+    label: str  # as the subscriber typed it
+    phrase: str  # as matching sees it
+
+
+@dataclass(frozen=True)
+class AlertRecipient:
+    """What an alert email needs of its subscriber; the templates' `subscriber` (conditions, radius, place)."""
+
+    id: int
+    email: str
+    language: str  # the email's, see portal.vocabulary.email_locale
+    distance_unit: str
+    token_nonce: str
+    radius_km: float | None
+    place_label: str | None
+    conditions: tuple[FollowedCondition, ...]
+
+
+def _recipients(session: Session, subscriber_ids: list[int]) -> list[AlertRecipient]:
+    """These subscribers, in id order, with the conditions they follow in the order they gave them: two queries."""
+    conditions: dict[int, list[FollowedCondition]] = defaultdict(list)
+    for subscriber_id, label, phrase in session.execute(
+        select(SubscriberCondition.subscriber_id, SubscriberCondition.label, SubscriberCondition.phrase)
+        .where(in_values(session, SubscriberCondition.subscriber_id, subscriber_ids))
+        .order_by(SubscriberCondition.id)
+    ).tuples():
+        conditions[subscriber_id].append(FollowedCondition(label, phrase))
+    rows = session.execute(
+        select(
+            Subscriber.id,
+            Subscriber.email,
+            Subscriber.language,
+            Subscriber.ui_locale,
+            Subscriber.distance_unit,
+            Subscriber.token_nonce,
+            Subscriber.radius_km,
+            Subscriber.place_label,
+        )
+        .where(in_values(session, Subscriber.id, subscriber_ids))
+        .order_by(Subscriber.id)
+    ).tuples()
+    return [
+        AlertRecipient(
+            id=subscriber_id,
+            email=email,
+            language=email_locale(language, ui_locale),
+            distance_unit=unit,
+            token_nonce=nonce,
+            radius_km=radius_km,
+            place_label=place_label,
+            conditions=tuple(conditions[subscriber_id]),
+        )
+        for subscriber_id, email, language, ui_locale, unit, nonce, radius_km, place_label in rows
+    ]
 
 
 def unsubscribe_headers(links: SubscriberLinks) -> dict[str, str]:
@@ -107,19 +170,24 @@ def _waiting_subscribers(session: Session, frequency: str, now: datetime) -> lis
     return ids
 
 
-def _claimed_alerts(session: Session, units: dict[int, str], now: datetime) -> dict[int, list[AlertedTrial]]:
+def _claimed_alerts(session: Session, recipients: list[AlertRecipient], now: datetime) -> dict[int, list[AlertedTrial]]:
     """Mark these subscribers' waiting alerts as notified and read them back (distances in each one's unit).
 
     Two runs at once cannot both claim one alert.
     """
-    subscriber_ids = list(units)
-    batch = secrets.token_hex(16)
-    session.execute(
-        update(TrialAlert)
-        .where(TrialAlert.subscriber_id.in_(subscriber_ids), TrialAlert.notified_at.is_(None))
-        .values(notified_at=now, notice_batch=batch)
-        .execution_options(synchronize_session=False)
+    units = {r.id: r.distance_unit for r in recipients}
+    labels = {(r.id, c.phrase): c.label for r in recipients for c in r.conditions}
+    claimed = list(
+        session.scalars(
+            update(TrialAlert)
+            .where(in_values(session, TrialAlert.subscriber_id, list(units)), TrialAlert.notified_at.is_(None))
+            .values(notified_at=now, notice_batch=secrets.token_hex(16))
+            .returning(TrialAlert.id)
+            .execution_options(synchronize_session=False)
+        )
     )
+    if not claimed:
+        return {}
     rows = session.execute(
         select(
             TrialAlert.subscriber_id,
@@ -127,7 +195,6 @@ def _claimed_alerts(session: Session, units: dict[int, str], now: datetime) -> d
             Trial.nct_id,
             Trial.brief_title,
             Trial.overall_status,
-            SubscriberCondition.label,
             TrialTerm.origin,
             TrialAlert.matched_phrase,
             Site.facility,
@@ -137,31 +204,28 @@ def _claimed_alerts(session: Session, units: dict[int, str], now: datetime) -> d
         .join(Trial, Trial.id == TrialAlert.trial_id)
         .outerjoin(Site, Site.id == TrialAlert.site_id)
         .outerjoin(
-            SubscriberCondition,
-            and_(
-                SubscriberCondition.subscriber_id == TrialAlert.subscriber_id,
-                SubscriberCondition.phrase == TrialAlert.matched_phrase,
-            ),
-        )
-        .outerjoin(
             TrialTerm, and_(TrialTerm.trial_id == TrialAlert.trial_id, TrialTerm.phrase == TrialAlert.matched_phrase)
         )
-        .where(TrialAlert.subscriber_id.in_(subscriber_ids), TrialAlert.notice_batch == batch)
-        .order_by(TrialAlert.subscriber_id, TrialAlert.distance_km, Trial.brief_title)
+        .where(in_values(session, TrialAlert.id, claimed))
+        .order_by(TrialAlert.subscriber_id, TrialAlert.distance_km, Trial.brief_title, Trial.nct_id)
     ).tuples()
     alerts: dict[int, list[AlertedTrial]] = defaultdict(list)
     trial_urls: dict[str, str] = {}
-    for subscriber_id, km, nct_id, title, status, label, origin, phrase, facility, city, country in rows:
+    status_labels: dict[str | None, str] = {}
+    build = external_url_builder()
+    for subscriber_id, km, nct_id, title, status, origin, phrase, facility, city, country in rows:
         site = ", ".join(part for part in (facility, city, country) if part) or None
         if nct_id not in trial_urls:
-            trial_urls[nct_id] = external_url("trials.detail", nct_id=nct_id)
+            trial_urls[nct_id] = build("trials.detail", nct_id=nct_id)
+        if status not in status_labels:
+            status_labels[status] = status_label(status)
         alerts[subscriber_id].append(
             AlertedTrial(
                 nct_id=nct_id,
                 title=title,
                 url=trial_urls[nct_id],
-                status=status_label(status),
-                condition=label or phrase,
+                status=status_labels[status],
+                condition=labels.get((subscriber_id, phrase)) or phrase,
                 trial_term=origin or phrase,
                 site=site,
                 distance=_distance(km, units[subscriber_id]),
@@ -179,57 +243,79 @@ def notify_waiting(session: Session, frequency: str, now: datetime | None = None
     now = now or utcnow()
     summary = RunSummary()
     waiting = _waiting_subscribers(session, frequency, now)
-    per_email = current_app.config["ALERTS_TRIALS_PER_EMAIL"]
     name = "alerts_digest" if frequency == WEEKLY else "alerts_new"
     renderers: dict[str, BulkEmailRenderer] = {}
-    portal_name = current_app.config["PORTAL_NAME"]
     for start in range(0, len(waiting), SUBSCRIBERS_PER_BATCH):
         chunk = waiting[start : start + SUBSCRIBERS_PER_BATCH]
         begin_write(session)
-        subscribers = session.scalars(
-            select(Subscriber).where(Subscriber.id.in_(chunk)).options(selectinload(Subscriber.conditions))
-        ).all()
-        alerts = _claimed_alerts(session, {s.id: s.distance_unit for s in subscribers}, now)
-        rows = []
-        with session.no_autoflush:
-            for subscriber in subscribers:
-                trials = alerts.get(subscriber.id)
-                if not trials:  # another run at the same moment claimed them
-                    continue
-                links = SubscriberLinks.of(subscriber)
-                language = email_locale(subscriber.language, subscriber.ui_locale)
-                if language not in renderers:
-                    renderers[language] = BulkEmailRenderer(language)
-                rendered = renderers[language].render(
-                    name,
-                    subscriber=subscriber,
-                    trials=trials[:per_email],
-                    more=len(trials) - per_email if len(trials) > per_email else 0,
-                    total=len(trials),
-                    manage_url=links.manage,
-                    unsubscribe_url=links.unsubscribe,
-                    portal_name=portal_name,
+        recipients = _recipients(session, chunk)
+        alerts = _claimed_alerts(session, recipients, now)
+        # None left for a subscriber: another run at the same moment claimed them.
+        emailed = [r for r in recipients if alerts.get(r.id)]
+        rendered = _render(name, emailed, alerts, renderers)
+        ids = add_emails(
+            session,
+            [
+                NewEmail(
+                    kind=name,
+                    recipients=[recipient.email],
+                    email=email,
+                    subscriber_id=recipient.id,
+                    headers=unsubscribe_headers(links),
                 )
-                rows.append(
-                    add_email(
-                        session,
-                        kind=name,
-                        recipients=[subscriber.email],
-                        email=rendered,
-                        subscriber_id=subscriber.id,
-                        headers=unsubscribe_headers(links),
-                    )
-                )
-                if frequency == WEEKLY:
-                    subscriber.last_digest_at = now
-        session.flush()
-        summary.outbox_rows.extend((row.id, delivery_key(0, None)) for row in rows)  # read before commit expires them
+                for recipient, (email, links) in zip(emailed, rendered, strict=True)
+            ],
+        )
+        if frequency == WEEKLY and emailed:
+            session.execute(
+                update(Subscriber)
+                .where(in_values(session, Subscriber.id, [r.id for r in emailed]))
+                .values(last_digest_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        summary.outbox_rows.extend((row_id, delivery_key(0, None)) for row_id in ids)
         session.commit()
         if frequency == WEEKLY:
-            summary.digests += len(rows)
+            summary.digests += len(ids)
         else:
-            summary.emails += len(rows)
+            summary.emails += len(ids)
     return summary
+
+
+def _render(
+    name: str,
+    recipients: list[AlertRecipient],
+    alerts: dict[int, list[AlertedTrial]],
+    renderers: dict[str, BulkEmailRenderer],
+) -> list[tuple[RenderedEmail, SubscriberLinks]]:
+    """Each recipient's email and links, in order; the emails of one language rendered together."""
+    per_email = current_app.config["ALERTS_TRIALS_PER_EMAIL"]
+    portal_name = current_app.config["PORTAL_NAME"]
+    links = subscriber_links([(r.id, r.token_nonce) for r in recipients])
+    by_language: dict[str, list[int]] = defaultdict(list)
+    for index, recipient in enumerate(recipients):
+        by_language[recipient.language].append(index)
+    emails: dict[int, RenderedEmail] = {}
+    for language, indexes in by_language.items():
+        if language not in renderers:
+            renderers[language] = BulkEmailRenderer(language)
+        contexts = []
+        for index in indexes:
+            trials = alerts[recipients[index].id]
+            contexts.append(
+                {
+                    "subscriber": recipients[index],
+                    "trials": trials[:per_email],
+                    "more": len(trials) - per_email if len(trials) > per_email else 0,
+                    "total": len(trials),
+                    "manage_url": links[index].manage,
+                    "unsubscribe_url": links[index].unsubscribe,
+                    "portal_name": portal_name,
+                }
+            )
+        for index, email in zip(indexes, renderers[language].render_all(name, contexts), strict=True):
+            emails[index] = email
+    return [(emails[index], link) for index, link in enumerate(links)]
 
 
 def run_alerts(session: Session, now: datetime | None = None, dispatch: bool = True) -> RunSummary:

@@ -20,7 +20,11 @@ class ExpiredLink(BadLink):
 
 
 def _payload(subscriber: Subscriber) -> dict[str, object]:
-    return {"s": subscriber.id, "n": subscriber.token_nonce}
+    return _pair_payload(subscriber.id, subscriber.token_nonce)
+
+
+def _pair_payload(subscriber_id: int, nonce: str) -> dict[str, object]:
+    return {"s": subscriber_id, "n": nonce}
 
 
 def _read(payload: object) -> tuple[int, str]:
@@ -46,6 +50,13 @@ def read_confirm_token(token: str) -> tuple[int, str]:
 
 def manage_token(subscriber: Subscriber) -> str:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=MANAGE_SALT).dumps(_payload(subscriber))
+
+
+def manage_tokens(subscribers: list[tuple[int, str]]) -> list[str]:
+    """The manage tokens of many (subscriber id, token nonce) pairs, with one serializer: as `manage_token` makes
+    them."""
+    serializer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=MANAGE_SALT)
+    return [serializer.dumps(_pair_payload(subscriber_id, nonce)) for subscriber_id, nonce in subscribers]
 
 
 def read_manage_token(token: str) -> tuple[int, str]:

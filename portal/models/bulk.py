@@ -1,17 +1,27 @@
-"""Rows in bulk: COPY on PostgreSQL, a plain executemany on SQLite, for the importer's batches."""
+"""Rows in bulk: COPY on PostgreSQL, a plain executemany on SQLite, for the importer's batches; long lists of values."""
 
 from __future__ import annotations
 
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import ColumnElement, String, any_, literal
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import TableClause
+from sqlalchemy.sql.schema import Column
 
 from portal.jsontext import EncodedJSON
 from portal.validation import PARAMETERS_CHECKED, check_storable
+
+
+def in_values(session: Session, column: Column[Any] | Any, values: list[Any]) -> ColumnElement[bool]:
+    """`column IN values` for a long list (a batch's hundreds of ids): on PostgreSQL `column = ANY(array)`, one
+    parameter, because psycopg takes about 10 ms to parse a statement with 500 placeholders."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(values, ARRAY(column.type)))  # type: ignore[no-any-return]
+    return column.in_(values)  # type: ignore[no-any-return]
 
 
 def insert_rows(session: Session, table: TableClause, rows: list[dict[str, Any]]) -> None:

@@ -40,3 +40,55 @@ def test_bulk_rendering_matches_render_email(app: Flask) -> None:
             assert bulk == usual
             assert "&lt;script&gt;" in bulk.html and "<script>" not in bulk.html  # still escaped in HTML
             assert "And 3 more trials" in bulk.text
+
+
+def _trial(nct_id: str, condition: str, distance: tuple[int, str] | None) -> AlertedTrial:
+    return AlertedTrial(
+        nct_id=nct_id,
+        title=f"Study {nct_id}",
+        url=f"https://trials.example.org/trials/{nct_id}",
+        status="Recruiting",
+        condition=condition,
+        trial_term="Lupus Nephritis",
+        site="Chicago Research Center, Chicago, United States" if distance else None,
+        distance=distance,
+    )
+
+
+def test_a_batch_of_alert_emails_reads_as_each_one_rendered_alone(app: Flask) -> None:
+    # The same trial reaches three people for different reasons, at different distances: each email must say its
+    # own reader's reason, distance and links, in their language, though the batch renders the trial once.
+    readers = [
+        ("lupus", (3, "mi"), "pat"),
+        ("lupus nephritis", (3, "mi"), "sam"),
+        ("lupus", (5, "km"), "lee"),
+        ("lupus", None, "kim"),
+    ]
+    contexts = []
+    for condition, distance, name in readers:
+        subscriber = Subscriber(email=f"{name}@example.org", place_label=None if distance is None else "Chicago")
+        subscriber.radius_km = None if distance is None else 80.0
+        subscriber.conditions = [SubscriberCondition(label=condition, phrase=condition)]
+        contexts.append(
+            dict(
+                subscriber=subscriber,
+                trials=[_trial("NCT90000001", condition, distance), _trial("NCT90000002", condition, distance)],
+                more=0,
+                total=2,
+                manage_url=f"https://trials.example.org/alerts/manage/{name}",
+                unsubscribe_url=f"https://trials.example.org/alerts/unsubscribe/{name}",
+                portal_name="Trial Finder",
+            )
+        )
+    with app.test_request_context():
+        for language, status_word in (("en", "Status:"), ("es", "Estado:"), ("zh_Hans", "状态：")):
+            batch = BulkEmailRenderer(language).render_all("alerts_new", contexts)
+            for context, email in zip(contexts, batch, strict=True):
+                with force_locale(language):
+                    assert email == render_email("alerts_new", **context)
+                assert status_word in email.text
+                assert str(context["manage_url"]) in email.text and str(context["manage_url"]) in email.html
+        english = BulkEmailRenderer("en").render_all("alerts_new", contexts)
+    assert "you follow “lupus nephritis”" in english[1].text and "you follow “lupus”" in english[0].text
+    assert "3 miles away" in english[0].text and "5 km away" in english[2].text
+    assert "away" not in english[3].text  # "anywhere": no site, no distance
