@@ -141,8 +141,13 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "en",
         # WTForms' own messages ("This field is required.", "Not a valid choice.") in the page's language.
         "WTF_I18N_ENABLED": True,
-        # JSON columns written with orjson (portal.jsontext): the importer writes tens of thousands a minute.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "json_serializer": jsontext.dumps},
+        # JSON columns written and read with orjson (portal.jsontext): the importer writes tens of thousands a
+        # minute, and a big trial's page reads a record of hundreds of KB.
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": True,
+            "json_serializer": jsontext.dumps,
+            "json_deserializer": jsontext.loads,
+        },
         # In production the cookies are `__Host-` prefixed: the browser keeps them only when they are Secure, for
         # the whole site (Path=/) and for this host alone (no Domain), so no other subdomain can set or read them.
         "SESSION_COOKIE_NAME": "__Host-session" if production else "session",

@@ -21,11 +21,11 @@ class EncodedJSON(str):
     __slots__ = ()
 
 
-def loads(data: bytes | bytearray | str) -> Any:
+def loads(data: bytes | bytearray | memoryview | str) -> Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
-        return json.loads(data)
+        return json.loads(bytes(data) if isinstance(data, memoryview) else data)
 
 
 def canonical(value: Any) -> str:
