@@ -26,6 +26,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(render_inline, "inline_markdown")
     app.add_template_filter(decode_entities, "registry_text")
     app.add_template_filter(status_label, "status_label")
+    app.add_template_global(status_label)  # emails call it, so the bulk renderer can give its own language's
     app.add_template_filter(status_css, "status_css")
     app.add_template_global(get_locale)
     app.add_template_global(format_decimal, "format_number")

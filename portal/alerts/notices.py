@@ -24,7 +24,7 @@ from portal.models.base import utcnow
 from portal.models.bulk import in_values
 from portal.models.trial import Site, Trial, TrialTerm
 from portal.urls import external_url_builder
-from portal.vocabulary import email_locale, status_label
+from portal.vocabulary import email_locale
 
 DIGEST_INTERVAL = timedelta(days=7)
 SUBSCRIBERS_PER_BATCH = 500
@@ -35,7 +35,7 @@ class AlertedTrial:
     nct_id: str
     title: str
     url: str
-    status: str
+    status: str | None  # the registry's code: the email names it in the reader's language (status_label)
     condition: str  # the subscriber's words
     trial_term: str  # the trial's condition, keyword or MeSH term that matched them
     site: str | None
@@ -211,20 +211,17 @@ def _claimed_alerts(session: Session, recipients: list[AlertRecipient], now: dat
     ).tuples()
     alerts: dict[int, list[AlertedTrial]] = defaultdict(list)
     trial_urls: dict[str, str] = {}
-    status_labels: dict[str | None, str] = {}
     build = external_url_builder()
     for subscriber_id, km, nct_id, title, status, origin, phrase, facility, city, country in rows:
         site = ", ".join(part for part in (facility, city, country) if part) or None
         if nct_id not in trial_urls:
             trial_urls[nct_id] = build("trials.detail", nct_id=nct_id)
-        if status not in status_labels:
-            status_labels[status] = status_label(status)
         alerts[subscriber_id].append(
             AlertedTrial(
                 nct_id=nct_id,
                 title=title,
                 url=trial_urls[nct_id],
-                status=status_labels[status],
+                status=status,
                 condition=labels.get((subscriber_id, phrase)) or phrase,
                 trial_term=origin or phrase,
                 site=site,

@@ -14,6 +14,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from portal.mail.readable import address_for_people, phone_for_people
+from portal.vocabulary import STATUS_LABELS, status_label
 
 # Translated sentences, and fragments, a BulkEmailRenderer keeps at most before it starts again (a few MB).
 MAX_REMEMBERED = 20_000
@@ -34,7 +35,7 @@ def init_email_templates(app: Flask) -> None:
 
 
 # What a fragment sees besides the values it is given: the translation functions of the email around it.
-_FRAGMENT_HELPERS = ("_", "gettext", "ngettext", "get_locale")
+_FRAGMENT_HELPERS = ("_", "gettext", "ngettext", "get_locale", "status_label")
 _FRAGMENTS = "_rendered_fragments"  # the context key of a BulkEmailRenderer's fragments
 
 
@@ -151,6 +152,9 @@ class BulkEmailRenderer:
         with force_locale(language):
             translations = get_translations()
             self.locale = str(get_locale() or language)
+            # A trial's status in this language (the helper would otherwise read the request's language).
+            labels = {code: status_label(code) for code in (*STATUS_LABELS, None)}
+        self.status_label = lambda code: labels[code] if code in labels else status_label(code)
         self.gettext, self.ngettext = _bound_gettext(translations)
         self.env = current_app.jinja_env
         self.portal = _portal_context()
@@ -165,6 +169,7 @@ class BulkEmailRenderer:
             "gettext": self.gettext,
             "ngettext": self.ngettext,
             "get_locale": lambda: self.locale,
+            "status_label": self.status_label,
             _FRAGMENTS: self.fragments,
             **self.portal,
         }

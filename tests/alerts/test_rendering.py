@@ -17,7 +17,7 @@ def test_bulk_rendering_matches_render_email(app: Flask) -> None:
         nct_id="NCT90000001",
         title="A study of <script>alert(1)</script> & friends",
         url="https://trials.example.org/trials/NCT90000001",
-        status="Recruiting",
+        status="RECRUITING",
         condition="lupus <b>",
         trial_term="Lupus Nephritis",
         site="Chicago Research Center, Chicago, United States",
@@ -47,7 +47,7 @@ def _trial(nct_id: str, condition: str, distance: tuple[int, str] | None) -> Ale
         nct_id=nct_id,
         title=f"Study {nct_id}",
         url=f"https://trials.example.org/trials/{nct_id}",
-        status="Recruiting",
+        status="RECRUITING",
         condition=condition,
         trial_term="Lupus Nephritis",
         site="Chicago Research Center, Chicago, United States" if distance else None,
@@ -81,12 +81,16 @@ def test_a_batch_of_alert_emails_reads_as_each_one_rendered_alone(app: Flask) ->
             )
         )
     with app.test_request_context():
-        for language, status_word in (("en", "Status:"), ("es", "Estado:"), ("zh_Hans", "状态：")):
+        for language, status_word, recruiting in (
+            ("en", "Status:", "Recruiting"),
+            ("es", "Estado:", "Busca participantes"),
+            ("zh_Hans", "状态：", "正在招募"),
+        ):
             batch = BulkEmailRenderer(language).render_all("alerts_new", contexts)
             for context, email in zip(contexts, batch, strict=True):
                 with force_locale(language):
                     assert email == render_email("alerts_new", **context)
-                assert status_word in email.text
+                assert f"{status_word} {recruiting}" in email.text  # the trial's status in the reader's language too
                 assert str(context["manage_url"]) in email.text and str(context["manage_url"]) in email.html
         english = BulkEmailRenderer("en").render_all("alerts_new", contexts)
     assert "you follow “lupus nephritis”" in english[1].text and "you follow “lupus”" in english[0].text

@@ -24,7 +24,7 @@ def test_alert_emails_are_written_in_the_subscribers_language(
     subscriber.conditions = [SubscriberCondition(label="lupus", phrase="lupu")]
     trial = AlertedTrial(
         nct_id="NCT90000001", title="A study", url="https://trials.example.org/trials/NCT90000001",
-        status="Recruiting", condition="lupus", trial_term="Lupus Nephritis", site=None, distance=None,
+        status="RECRUITING", condition="lupus", trial_term="Lupus Nephritis", site=None, distance=None,
     )
     context = dict(subscriber=subscriber, trials=[trial], more=3, total=4, portal_name="Trial Finder",
                    manage_url="https://trials.example.org/alerts/manage/t",
