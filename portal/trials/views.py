@@ -61,14 +61,15 @@ def status_warnings(hits: list[SearchHit]) -> dict[str, str]:
     return warnings
 
 
-@bp.get("/trials/<nct_id>")
-def detail(nct_id: str) -> Response:
+def _canonical_id(nct_id: str) -> str:
+    """The NCT ID as the registry writes it; 404 for anything not shaped like one."""
     canonical_id = nct_id.strip().upper()
     if not NCT_ID_RE.match(canonical_id):
         abort(404)
-    if canonical_id != nct_id:
-        return redirect(url_for("trials.detail", nct_id=canonical_id), code=301)
-    body = cached_trial_page(db.session, canonical_id)
+    return canonical_id
+
+
+def _page(body: str | None) -> Response:
     if body is None:
         abort(404)
     response = make_response(body)
@@ -78,21 +79,22 @@ def detail(nct_id: str) -> Response:
     return response
 
 
+@bp.get("/trials/<nct_id>")
+def detail(nct_id: str) -> Response:
+    canonical_id = _canonical_id(nct_id)
+    if canonical_id != nct_id:
+        return redirect(url_for("trials.detail", nct_id=canonical_id), code=301)
+    return _page(cached_trial_page(db.session, canonical_id))
+
+
 @bp.get("/trials/<nct_id>/locations")
 def locations(nct_id: str) -> Response:
     """A trial's sites by place: ?country=...&region=... as the record writes them (an empty value: not given)."""
-    canonical_id = nct_id.strip().upper()
-    if not NCT_ID_RE.match(canonical_id):
-        abort(404)
+    canonical_id = _canonical_id(nct_id)
     if canonical_id != nct_id:
         return redirect(url_for("trials.locations", nct_id=canonical_id, **request.args), code=301)
-    body = cached_locations_page(db.session, canonical_id, request.args.get("country"), request.args.get("region"))
-    if body is None:
-        abort(404)
-    response = make_response(body)
-    response.content_type = "text/html; charset=utf-8"
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    args = request.args
+    return _page(cached_locations_page(db.session, canonical_id, args.get("country"), args.get("region")))
 
 
 @bp.app_template_filter("day")
