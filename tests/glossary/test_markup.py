@@ -58,6 +58,19 @@ def test_links_attributes_headings_and_code_are_left_alone() -> None:
     assert html.index('href="/glossary#placebo"') > html.index("Then a")
 
 
+def test_quoted_angle_brackets_comments_and_self_closing_tags_are_not_text() -> None:
+    # The templates' own markup around a section: an attribute value holding ">" and a term, a comment, an
+    # empty svg. Only the paragraph's words are text.
+    html = page().section(
+        '<section data-label="placebo > cohort" title=\'arm>\'><!-- placebo <p> cohort -->'
+        '<svg aria-hidden="true"/><p>The cohort got a placebo.</p></section>'
+    )
+    assert links(html) == [("cohort", "cohort"), ("placebo", "placebo")]
+    assert html.startswith(
+        '<section data-label="placebo > cohort" title=\'arm>\'><!-- placebo <p> cohort --><svg aria-hidden="true"/>'
+    )
+
+
 def test_a_hostile_record_cannot_add_markup() -> None:
     record = (
         'A placebo <img src=x onerror="alert(1)"> <script>alert(2)</script> "><b onmouseover=alert(3)>cohort</b> '
