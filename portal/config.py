@@ -98,6 +98,9 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "OUTBOX_CLAIM_LEASE": timedelta(seconds=_int("OUTBOX_CLAIM_LEASE_SECONDS", 3 * _int("MAIL_TIMEOUT", 10) + 15)),
         "CONTACT_RATE_LIMIT_IP": os.environ.get("CONTACT_RATE_LIMIT_IP") or "20 per hour",
         "CONTACT_RATE_LIMIT_EMAIL": os.environ.get("CONTACT_RATE_LIMIT_EMAIL") or "5 per day",
+        # The trial page with one site chosen ("Contact this site" on a region's page): rendered for each visitor,
+        # never from the page cache, so a bot could make the server render a 1,000-site page in a loop.
+        "CONTACT_CHOOSE_RATE_LIMIT_IP": os.environ.get("CONTACT_CHOOSE_RATE_LIMIT_IP") or "60 per minute",
         "ALERTS_RATE_LIMIT_IP": os.environ.get("ALERTS_RATE_LIMIT_IP") or "10 per hour",
         "ALERTS_RATE_LIMIT_EMAIL": os.environ.get("ALERTS_RATE_LIMIT_EMAIL") or "3 per day",
         # Confirmation links expire, and unconfirmed sign-ups are deleted, after this many days.

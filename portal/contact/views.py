@@ -50,6 +50,10 @@ def _ip_limit() -> str:
     return current_app.config["CONTACT_RATE_LIMIT_IP"]
 
 
+def _choose_limit() -> str:
+    return current_app.config["CONTACT_CHOOSE_RATE_LIMIT_IP"]
+
+
 def _recipient_limit() -> str:
     return current_app.config["CONTACT_RATE_LIMIT_EMAIL"]
 
@@ -100,6 +104,7 @@ def _page(trial: Trial, panel: ContactPanel, status: int, sites: list[SiteRow]) 
 
 
 @bp.get("/trials/<nct_id>/contact")
+@limiter.limit(_choose_limit)
 def choose(nct_id: str) -> Response | tuple[str, int]:
     """The trial page with one site already chosen in the contact form: where a region's page's "Contact this
     site" leads (a big trial's select offers only the first few sites). Not cached: few people come this way."""

@@ -86,3 +86,16 @@ def test_a_site_that_cannot_be_chosen_leads_back_to_the_trial(app: Flask, client
         assert response.status_code == 302
         assert response.headers["Location"].endswith(f"/trials/{BIG}#contact")
     assert client.get("/trials/NCT99999999/contact?site=1").status_code == 404
+
+
+def test_the_page_with_a_site_chosen_is_rate_limited_per_ip(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rendered for each visitor, never cached: a bot looping on it gets the friendly "wait" page, others do not.
+    monkeypatch.setitem(app.config, "CONTACT_CHOOSE_RATE_LIMIT_IP", "2 per minute")
+    link = a_contact_link(client, "West+Virginia")
+    codes = [client.get(link, environ_overrides={"REMOTE_ADDR": "203.0.113.8"}).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    limited = client.get(link, environ_overrides={"REMOTE_ADDR": "203.0.113.8"}).get_data(as_text=True)
+    assert "Please wait before you try again" in limited
+    assert client.get(link, environ_overrides={"REMOTE_ADDR": "198.51.100.10"}).status_code == 200
