@@ -143,6 +143,18 @@ def _with_meaning(
     return select(*both.c)
 
 
+class _Fused:
+    """The passing set's columns, with the fused score (an expression over the passing set and the meaning's
+    ranks) as if it were one of them: what the page's ordering reads."""
+
+    def __init__(self, columns: Any, fused: Any) -> None:
+        self._columns = columns
+        self.fused = fused
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._columns, name)
+
+
 def _row(kind: str, value: Any, n: Any, ordinal: Any = None) -> list[Any]:
     """One branch's columns, typed alike so the branches can be one UNION ALL."""
     return [
@@ -173,16 +185,31 @@ def _statement(dialect: str, names: frozenset[str]) -> Select[Any]:
     wanted = fact_conditions(dialect, names, rows.c, faceted_only=True)
     # The rows that pass every filter: the page, the total, and every facet whose own filter is not in use.
     passing_columns: list[Any] = list(rows.c)
+    later = [rows.c.last_update_posted_on.desc().nulls_last(), rows.c.nct_id]
     if meaning:
-        # Ranks among the trials that pass every filter, then fused: a trial high in either ranking comes first.
-        later = [rows.c.last_update_posted_on.desc().nulls_last(), rows.c.nct_id]
-        text_rank = func.row_number().over(order_by=[rows.c.score.desc().nulls_last(), *later])
-        meaning_rank = func.row_number().over(order_by=[rows.c.meaning_rank.asc().nulls_last(), *later])
-        fused = func.coalesce(case((rows.c.score.is_not(None), 1.0 / (RRF_K + text_rank))), 0.0) + func.coalesce(
-            case((rows.c.meaning_rank.is_not(None), 1.0 / (RRF_K + meaning_rank))), 0.0
+        # The text ranking among the trials that pass every filter.
+        passing_columns.append(
+            func.row_number().over(order_by=[rows.c.score.desc().nulls_last(), *later]).label("text_rank")
         )
-        passing_columns.append(fused.label("fused"))
     passing = select(*passing_columns).where(*wanted.values()).cte("passing").prefix_with("MATERIALIZED")
+    fused: Any = None
+    meaning_passing: Any = None
+    if meaning:
+        # The meaning ranking among the same trials: only the hundred at most that are near are ranked (their
+        # ranks from the model are all different, so no tie needs breaking), not every text match sorted again.
+        meaning_passing = (
+            select(
+                passing.c.trial_id,
+                func.row_number().over(order_by=passing.c.meaning_rank).label("meaning_position"),
+            )
+            .where(passing.c.meaning_rank.is_not(None))
+            .cte("meaning_passing")
+            .prefix_with("MATERIALIZED")
+        )
+        # Fused: a trial high in either ranking comes first.
+        fused = func.coalesce(
+            case((passing.c.score.is_not(None), 1.0 / (RRF_K + passing.c.text_rank))), 0.0
+        ) + func.coalesce(1.0 / (RRF_K + meaning_passing.c.meaning_position), 0.0)
 
     def counted(leave_out: str) -> tuple[Any, list[ColumnElement[bool]]]:
         """Where a facet counts from: every filter kept but its own."""
@@ -203,10 +230,12 @@ def _statement(dialect: str, names: frozenset[str]) -> Select[Any]:
 
     p = passing.c
     keys = [p.trial_id, *([p.distance_km] if place else []), *([p.score] if scored else [])]
-    keys += [p.fused] if meaning else []
+    keys += [fused.label("fused")] if meaning else []
+    ranked_rows = select(*keys, p.last_update_posted_on, p.nct_id)
+    if meaning:
+        ranked_rows = ranked_rows.outerjoin(meaning_passing, meaning_passing.c.trial_id == p.trial_id)
     ranked = (
-        select(*keys, p.last_update_posted_on, p.nct_id)
-        .order_by(*ordering(p))
+        ranked_rows.order_by(*ordering(_Fused(p, fused) if meaning else p))
         .offset(bindparam("offset", type_=Integer))
         .limit(bindparam("limit", type_=Integer))
         .subquery("ranked")
