@@ -103,12 +103,13 @@ class Trial(TimestampMixin, Base):
 class TrialCondition(Base):
     __tablename__ = "trial_conditions"
     __table_args__ = (
+        # Also the index of a trial's conditions, in order: its first column is the trial.
         UniqueConstraint("trial_id", "position"),
         Index("ix_trial_conditions_name_lower", "name_lower"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(Text)
     name_lower: Mapped[str] = mapped_column(Text)
@@ -137,15 +138,15 @@ class Site(TimestampMixin, Base):
 
     __tablename__ = "sites"
     __table_args__ = (
+        # Also the index of a trial's sites: its first column is the trial.
         UniqueConstraint("trial_id", "site_key"),
-        Index("ix_sites_lat_lon", "latitude", "longitude"),
         # The distance search: recruiting sites inside a latitude band, with the longitude and the trial read
         # from the index alone.
         Index("ix_sites_status_lat_lon_trial", "status", "latitude", "longitude", "trial_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"))
     site_key: Mapped[str] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(Integer)
     facility: Mapped[str | None] = mapped_column(Text)
