@@ -108,3 +108,31 @@ def test_a_note_on_text_with_an_explained_word_is_still_highlighted(
     expect(button.locator("mark.note-mark")).to_have_text("randomized")
     button.click()
     expect(page.locator("#" + button.get_attribute("aria-controls"))).to_contain_text(DEFINITION)
+
+
+def test_an_explained_word_reads_as_part_of_its_sentence(
+    new_page: Callable[..., Page], live_server: str, import_demo: Callable[..., object]
+) -> None:
+    # On a phone, the word keeps its paragraph's line height and look (not a 44 px button box that made its line
+    # taller than the others), and hovering it does not paint it like a button.
+    import_demo(TRIAL)
+    page = new_page({"width": 375, "height": 812})
+    page.goto(f"{live_server}/trials/{TRIAL}")
+    button = page.locator("#overview .glossary-term__button", has_text="randomized").first
+    expect(button).to_be_visible()
+    looks = button.evaluate(
+        """element => {
+            const paragraph = element.closest("p, li, dd") || element.parentElement.parentElement;
+            const style = getComputedStyle(element);
+            return {
+                height: element.getBoundingClientRect().height,
+                lineHeight: parseFloat(getComputedStyle(paragraph).lineHeight),
+                weight: style.fontWeight,
+                paragraphWeight: getComputedStyle(paragraph).fontWeight,
+            };
+        }"""
+    )
+    assert looks["height"] <= looks["lineHeight"] + 1, looks
+    assert looks["weight"] == looks["paragraphWeight"]
+    button.hover()
+    assert button.evaluate("element => getComputedStyle(element).backgroundColor") == "rgba(0, 0, 0, 0)"
