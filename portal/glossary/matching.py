@@ -38,8 +38,8 @@ def _pattern(form: str) -> str:
     return f"(?i:{body}(?:e?s)?)"
 
 
+# A word of the text, or the leading word of a form.
 _TOKEN_RE = re.compile(r"\w+")
-_LEADING_WORD_RE = re.compile(r"\w+")
 # Forms are filed under the first PREFIX characters of their leading word (lower case), and a word of the text is
 # tried against the forms filed under its own first 1 to PREFIX characters.
 PREFIX = 3
@@ -125,7 +125,7 @@ def _prefix_index(forms: list[str]) -> dict[str, tuple[tuple[int, str], ...]] | 
     not start with a word character or its start is not ASCII (then lower() is not how the regex compares it)."""
     index: dict[str, list[tuple[int, str]]] = {}
     for place, form in enumerate(forms):
-        leading = _LEADING_WORD_RE.match(form.strip())
+        leading = _TOKEN_RE.match(form.strip())
         if leading is None or not leading.group().isascii():
             return None
         index.setdefault(leading.group()[:PREFIX].lower(), []).append((place, form))

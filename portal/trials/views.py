@@ -69,7 +69,7 @@ def _canonical_id(nct_id: str) -> str:
     return canonical_id
 
 
-def _page(body: str | None) -> Response:
+def _page(body: bytes | None) -> Response:
     if body is None:
         abort(404)
     response = make_response(body)
