@@ -25,7 +25,7 @@ from portal.ctgov.record import TrialData
 from portal.jsontext import EncodedJSON
 from portal.models import Site, SiteRecipientOverride, Trial, TrialCondition, TrialTerm
 from portal.models.base import utcnow
-from portal.models.bulk import insert_rows
+from portal.models.bulk import in_values, insert_rows
 from portal.models.search_index import IndexEntry, index_trials
 from portal.models.trial import SEARCH_FACT_COLUMNS, phase_mask
 from portal.vocabulary import OPEN_STATUSES, RECRUITING
@@ -76,7 +76,7 @@ def stored_trials(session: Session, nct_ids: Sequence[str]) -> dict[str, StoredT
                 Trial.brief_summary,
                 Trial.hidden,
                 Trial.opened_at,
-            ).where(Trial.nct_id.in_(part))
+            ).where(in_values(session, Trial.nct_id, list(part)))
         )
         for row in rows.tuples():
             found[row[1]] = StoredTrial(*row)

@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import undefer
 
 from portal.ctgov import importer
+from portal.ctgov.batch import write_trials
 from portal.ctgov.importer import import_records, upsert_trial
 from portal.ctgov.progress import ImportProgress
 from portal.ctgov.record import normalise_study
@@ -140,6 +142,28 @@ def test_versions_of_one_trial_in_one_batch_count_and_keep_the_newest(app_ctx: F
     assert summary.line() == "1 created, 1 updated, 2 unchanged, 0 failed"
     assert db.session.scalar(select(Trial.brief_title)) == "Version two"
     assert db.session.scalar(select(func.count()).select_from(SearchFacts)) == 1
+
+
+def test_text_with_tabs_backslashes_and_emoji_and_a_copy_without_its_text_come_back_whole(
+    app_ctx: Flask, tmp_path: Path
+) -> None:
+    title = 'Tab\there, a back\\slash, a "quote",\na new line, \u00fc and \U0001f642'
+    record = dated("NCT04600544", "2030-01-01", title)
+    import_records(db.session, read_sources([write(tmp_path / "f.json", [record])]))
+    # A version read without its canonical text (as upsert_trial's callers give it): its copy is the object.
+    other = normalise_study(dated("NCT04012996", "2030-01-01", title))
+    assert other.raw_json is None
+    with db.session.begin_nested():
+        write_trials(db.session, [(other, None)])
+    db.session.commit()
+    db.session.expire_all()
+
+    stored = {t.nct_id: t for t in db.session.scalars(select(Trial).options(undefer(Trial.raw)))}
+    assert stored["NCT04600544"].brief_title == title
+    assert stored["NCT04600544"].raw == record
+    assert stored["NCT04012996"].brief_title == title
+    assert stored["NCT04012996"].raw == other.raw
+    assert db.session.scalar(select(Site.city).where(Site.trial_id == stored["NCT04012996"].id).limit(1))
 
 
 def test_a_bad_record_among_many_batches_is_the_only_one_lost(
