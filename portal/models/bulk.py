@@ -76,21 +76,13 @@ def insert_rows(session: Session, table: TableClause, rows: list[dict[str, Any]]
 # PostgreSQL's built-in type oids (fixed in its catalogue) used here.
 JSON_OID = 114
 TEXT_OID = 25
-# Oids below this are PostgreSQL's own types, the same in every database; a type made later (an enum) is not.
-FIRST_NORMAL_OID = 16384
-_oids: dict[tuple[str, tuple[str, ...]], list[int]] = {}
 
 
 def _column_oids(cursor: Any, table_name: str, names: tuple[str, ...]) -> list[int]:
-    """The columns' type oids, as the server describes them (a query of no rows), kept when all are built in."""
-    key = (table_name, names)
-    if (known := _oids.get(key)) is not None:
-        return known
+    """The columns' type oids, as the server describes them (a query of no rows). Asked for each COPY, not kept:
+    a round trip per table and batch, and never wrong about a table a migration has just changed."""
     cursor.execute(f"SELECT {', '.join(names)} FROM {table_name} LIMIT 0")  # noqa: S608
-    oids = [description.type_code for description in cursor.description]
-    if all(oid < FIRST_NORMAL_OID for oid in oids):
-        _oids[key] = oids
-    return oids
+    return [description.type_code for description in cursor.description]
 
 
 def _json_as_text(row: tuple[Any, ...], indexes: list[int]) -> tuple[Any, ...]:
