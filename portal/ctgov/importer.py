@@ -29,7 +29,8 @@ from portal.models.search_index import document_for, index_trial
 from portal.validation import UnstorableInput
 from portal.vocabulary import OPEN_STATUSES, RECRUITING
 
-# Records per batch: one lookup, one write per table and one commit each. An API page is 1,000 records at most.
+# Records per batch: one lookup and one write per table each, and one commit on PostgreSQL (on SQLite a commit
+# takes a few: _Commits). An API page is 1,000 records at most.
 BATCH_SIZE = 500
 # Batches between two runs of the cycle collector during an import. Each run walks every object still alive, the
 # batch read ahead included (60 ms at 500 records, 7% of a fresh PostgreSQL import when run after every batch);
